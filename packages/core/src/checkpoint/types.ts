@@ -1,0 +1,70 @@
+import type { ResourceGraphDocument } from '../graph/ResourceGraph.js';
+import type { ResourceStatus } from '../executor/executeFlow.js';
+import type { JsonObject } from '../plugin-api/types.js';
+
+/** Status of a checkpoint (SPEC §4.1). */
+export type CheckpointStatus = 'protecting' | 'available' | 'error' | 'deleting' | 'error-deleting';
+
+/** Status of a restore (SPEC §4.1). */
+export type RestoreStatus = 'in_progress' | 'success' | 'fail';
+
+/** A serialised error as stored in a bank. */
+export interface StoredError {
+  code: string;
+  message: string;
+  [field: string]: unknown;
+}
+
+/** One resource's status as recorded in a checkpoint or restore. */
+export interface ResourceStatusRecord {
+  status: ResourceStatus | 'protecting' | 'restoring' | 'deleting';
+  error?: StoredError;
+}
+
+/** `checkpoints/<id>/metadata.json`. */
+export interface CheckpointMetadata {
+  formatVersion: 1;
+  id: string;
+  providerId: string;
+  providerName: string;
+  planId?: string;
+  projectId?: string;
+  createdAt: string;
+  /** Owner of the lease held while protecting; a `protecting` checkpoint whose lease expired is abandoned. */
+  leaseOwner: string;
+  /** Parameters as given, secrets redacted. */
+  parameters: JsonObject;
+  graph: ResourceGraphDocument;
+}
+
+/** `checkpoints/<id>/status.json`, written last. */
+export interface CheckpointStatusRecord {
+  status: CheckpointStatus;
+  reason?: string;
+  updatedAt: string;
+  resources: Record<string, ResourceStatusRecord>;
+  error?: StoredError;
+}
+
+/** A checkpoint as listed: metadata plus effective status. */
+export interface CheckpointRecord extends CheckpointMetadata {
+  status: CheckpointStatus;
+  reason?: string;
+  updatedAt: string;
+  resources: Record<string, ResourceStatusRecord>;
+  error?: StoredError;
+}
+
+/** `restores/<restoreId>.json`. */
+export interface RestoreRecord {
+  id: string;
+  checkpointId: string;
+  providerId: string;
+  status: RestoreStatus;
+  reason?: string;
+  startedAt: string;
+  updatedAt: string;
+  parameters: JsonObject;
+  resources: Record<string, ResourceStatusRecord & { result?: unknown }>;
+  error?: StoredError;
+}

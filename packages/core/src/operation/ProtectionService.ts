@@ -1,0 +1,432 @@
+import 'reflect-metadata';
+import { hostname } from 'node:os';
+import PQueue from 'p-queue';
+import { inject, injectable } from 'tsyringe';
+import { CheckpointStore, checkpointKeys, storedError } from '../checkpoint/CheckpointStore.js';
+import type { CheckpointRecord, CheckpointStatusRecord, RestoreRecord } from '../checkpoint/types.js';
+import { TOKENS } from '../di/tokens.js';
+import { HoardAggregateError, HoardError, messageOf } from '../errors/HoardError.js';
+import { type ExecuteFlowResult, type ExecutorEvent, executeFlow } from '../executor/executeFlow.js';
+import { type Flow, taskHookName } from '../flow/Flow.js';
+import { compileFlow } from '../flow/compileFlow.js';
+import { buildResourceGraph } from '../graph/buildResourceGraph.js';
+import { ResourceGraph } from '../graph/ResourceGraph.js';
+import type { Bank } from '../plugin-api/Bank.js';
+import type { CheckpointView, WorkPool } from '../plugin-api/ProtectionPlugin.js';
+import { type JsonObject, type Logger, type Operation, type Resource, resourceKey } from '../plugin-api/types.js';
+import type { LoadedProtectionPlugin, Provider } from '../provider/Provider.js';
+import { validate } from '../schema/validation.js';
+import { createHookContext } from './createHookContext.js';
+import { type ParametersDocument, redactParameters, resolveParameters } from './resolveParameters.js';
+
+/** Options shared by every operation. */
+export interface OperationOptions {
+  /** Parameters in Karbor's format (SPEC §5.3). */
+  parameters?: ParametersDocument;
+  /** Name of the parameters file, for messages. */
+  parametersFile?: string;
+  /** Cancels the operation. */
+  signal?: AbortSignal;
+  /** Overrides the provider's concurrency. */
+  concurrency?: number;
+  /** Receives executor events (progress). */
+  onEvent?(event: ExecutorEvent): void;
+}
+
+/** Options of {@link ProtectionService.protect}. */
+export interface ProtectOptions extends OperationOptions {
+  /** The resources to protect; their dependencies are discovered. */
+  resources: Resource[];
+  planId?: string;
+  projectId?: string;
+}
+
+/** What a dry run would do. */
+export interface ProtectPlan {
+  graph: ResourceGraph;
+  flow: Flow;
+  /** Each resource's validated parameters, secrets redacted. */
+  parameters: Record<string, JsonObject>;
+}
+
+/** Options of {@link ProtectionService.restore}. */
+export interface RestoreOptions extends OperationOptions {
+  checkpointId: string;
+}
+
+/** Options of {@link ProtectionService.deleteCheckpoint}. */
+export type DeleteOptions = OperationOptions & { checkpointId: string };
+
+function leaseOwner(operation: string, id: string): string {
+  return `${operation}-${id}`;
+}
+
+/**
+ * Runs protect, restore and delete for one provider (SPEC §2–§4).
+ *
+ * @remarks One instance per operation, resolved from a child container (see `createProtectionService`).
+ */
+@injectable()
+export class ProtectionService {
+  constructor(
+    @inject(TOKENS.provider) private readonly provider: Provider,
+    @inject(TOKENS.bank) private readonly bank: Bank,
+    @inject(TOKENS.logger) private readonly logger: Logger,
+    @inject(TOKENS.checkpointStore) private readonly checkpoints: CheckpointStore,
+  ) {}
+
+  private pluginOf = (type: string): LoadedProtectionPlugin => {
+    const plugin = this.provider.pluginByType.get(type);
+    if (plugin === undefined) {
+      throw new HoardError(
+        'PROTECTION_PLUGIN_NOT_FOUND',
+        `No protection plugin of provider '${this.provider.name}' protects resources of type '${type}'`,
+        { details: { type } },
+      );
+    }
+    return plugin;
+  };
+
+  private assertPlugins(graph: ResourceGraph): void {
+    const missing = [...new Set(graph.resources.map((r) => r.type))].filter((t) => !this.provider.pluginByType.has(t));
+    if (missing.length > 0) {
+      throw new HoardError(
+        'PROTECTION_PLUGIN_NOT_FOUND',
+        `No protection plugin of provider '${this.provider.name}' protects resources of type ${missing.map((t) => `'${t}'`).join(', ')}`,
+        { details: { types: missing } },
+      );
+    }
+  }
+
+  /** Builds the resource graph of the selected resources, validates parameters and compiles the flow. */
+  async plan(options: ProtectOptions): Promise<ProtectPlan> {
+    const graph = await buildResourceGraph(options.resources, this.provider.protectables, {
+      config: this.provider.config,
+      signal: options.signal ?? new AbortController().signal,
+      logger: this.logger,
+    });
+    this.assertPlugins(graph);
+    const parameters = resolveParameters(graph, this.pluginOf, 'protect', options.parameters ?? {}, options.parametersFile);
+    return {
+      graph,
+      flow: compileFlow(graph, 'protect'),
+      parameters: Object.fromEntries(
+        graph.resources.map((r, i) => [
+          resourceKey(r),
+          redactParameters({ [r.type]: parameters[i]! }, (t) => this.provider.pluginByType.get(t), 'protect')[r.type] as JsonObject,
+        ]),
+      ),
+    };
+  }
+
+  private startLease(owner: string): () => void {
+    const { leaseRenewSeconds, leaseExpireSeconds } = this.provider.options;
+    const timer = setInterval(() => {
+      this.bank.renewLease(owner, leaseExpireSeconds).catch((error: unknown) => {
+        this.logger.warn('lease renewal failed', { owner, error: messageOf(error) });
+      });
+    }, leaseRenewSeconds * 1000);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async run(
+    operation: Operation,
+    flow: Flow,
+    checkpoint: CheckpointView,
+    parameters: JsonObject[],
+    options: OperationOptions,
+    extra: {
+      savedInfo: Map<string, JsonObject>;
+      restoreId?: string;
+    },
+  ): Promise<ExecuteFlowResult> {
+    const queue = new PQueue({ concurrency: this.provider.options.workPoolSize });
+    const workPool: WorkPool = { run: <T>(job: () => Promise<T>) => queue.add(job) };
+    const hookOf = (t: number) => {
+      const resource = flow.graph.resources[flow.taskResource[t]!]!;
+      return this.pluginOf(resource.type).plugin.hooks[operation]?.[taskHookName(flow, t)];
+    };
+    return executeFlow({
+      flow,
+      concurrency: options.concurrency ?? this.provider.options.concurrency,
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
+      isNoop: (t) => hookOf(t) === undefined,
+      pluginName: (t) => this.pluginOf(flow.graph.resources[flow.taskResource[t]!]!.type).plugin.name,
+      hookTimeoutMs: (t) =>
+        (this.pluginOf(flow.graph.resources[flow.taskResource[t]!]!.type).plugin.hookTimeoutMs ??
+          this.provider.options.hookTimeoutSeconds * 1000),
+      retryPolicy: (t) => this.pluginOf(flow.graph.resources[flow.taskResource[t]!]!.type).plugin.retry,
+      runTask: async (t, task) => {
+        const node = flow.taskResource[t]!;
+        const resource = flow.graph.resources[node]!;
+        const key = resourceKey(resource);
+        const hook = taskHookName(flow, t);
+        const context = createHookContext({
+          operation,
+          hook,
+          resource,
+          parameters: parameters[node]!,
+          config: this.provider.config,
+          checkpoint,
+          bank: this.bank,
+          logger: this.logger,
+          workPool,
+          task,
+          setSavedInfo: (info) => {
+            if (operation !== 'protect') {
+              throw new HoardError('PLUGIN_INVALID', `setSavedInfo is only available while protecting (resource '${key}')`);
+            }
+            extra.savedInfo.set(key, JSON.parse(JSON.stringify(info)) as JsonObject);
+          },
+          getSavedInfo: async () => extra.savedInfo.get(key) ?? (await this.checkpoints.readSavedInfo(checkpoint.id, key)),
+          ...(extra.restoreId !== undefined ? { restoreId: extra.restoreId } : {}),
+        });
+        const value = await hookOf(t)!(context);
+        return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as JsonObject);
+      },
+    });
+  }
+
+  /**
+   * Protects the selected resources and their dependencies into a new checkpoint.
+   *
+   * @remarks The checkpoint is `available` only after every resource's saved info is written and
+   * validated; `status.json` is written last. Any failure leaves it `error` with per-resource status.
+   * @returns the checkpoint as recorded
+   */
+  async protect(options: ProtectOptions): Promise<CheckpointRecord> {
+    const plan = await this.plan(options);
+    const { graph, flow } = plan;
+    const parameters = resolveParameters(graph, this.pluginOf, 'protect', options.parameters ?? {}, options.parametersFile);
+    const id = CheckpointStore.newId();
+    const owner = leaseOwner('protect', id);
+    const createdAt = new Date().toISOString();
+    await this.bank.acquireLease(owner, this.provider.options.leaseExpireSeconds);
+    const stopLease = this.startLease(owner);
+    try {
+      await this.checkpoints.create(
+        {
+          formatVersion: 1,
+          id,
+          providerId: this.provider.id,
+          providerName: this.provider.name,
+          ...(options.planId !== undefined ? { planId: options.planId } : {}),
+          ...(options.projectId !== undefined ? { projectId: options.projectId } : {}),
+          createdAt,
+          leaseOwner: owner,
+          parameters: redactParameters(options.parameters ?? {}, (t) => this.provider.pluginByType.get(t), 'protect'),
+          graph: graph.toDocument(),
+        },
+        graph.resources.map(resourceKey),
+      );
+      this.logger.info('protect started', { checkpoint: id, provider: this.provider.id, resources: graph.size, host: hostname() });
+      const savedInfo = new Map<string, JsonObject>();
+      const checkpoint: CheckpointView = { id, providerId: this.provider.id, createdAt, resources: graph.resources };
+      let result: ExecuteFlowResult;
+      try {
+        result = await this.run('protect', flow, checkpoint, parameters, options, { savedInfo });
+      } catch (error) {
+        await this.writeFailure(id, graph, error);
+        throw error;
+      }
+      const status: CheckpointStatusRecord = {
+        status: result.status === 'success' ? 'available' : 'error',
+        updatedAt: new Date().toISOString(),
+        resources: Object.fromEntries(
+          result.resources.map((r) => [r.resourceKey, r.error ? { status: r.status, error: storedError(r.error) } : { status: r.status }]),
+        ),
+      };
+      if (result.status === 'error') {
+        status.reason = result.reason ?? 'failed';
+        if (result.error) status.error = storedError(result.error);
+      }
+      // Saved info: validated against each plugin's schema before the checkpoint may be available.
+      const problems: HoardError[] = [];
+      for (const resource of graph.resources) {
+        const key = resourceKey(resource);
+        const info = savedInfo.get(key);
+        const loaded = this.pluginOf(resource.type);
+        if (result.status === 'success' && loaded.schemas.savedInfo !== undefined) {
+          const found = validate(loaded.schemas.savedInfo, info ?? {}, `${key}.savedInfo`);
+          if (found.length > 0) {
+            const resourceProblems = found.map(
+              (p) =>
+                new HoardError(
+                  'CHECKPOINT_SAVED_INFO_INVALID',
+                  `Protection plugin '${loaded.plugin.name}' wrote invalid saved info for '${key}': ${p.path}: ${p.message}`,
+                  { resourceKey: key, plugin: loaded.packageName, path: p.path },
+                ),
+            );
+            problems.push(...resourceProblems);
+            status.resources[key] = { status: 'failed', error: storedError(resourceProblems[0]) };
+          }
+        }
+        if (info !== undefined) {
+          await this.checkpoints.writeSavedInfo(id, key, info);
+        }
+      }
+      if (problems.length > 0) {
+        const error = new HoardAggregateError('CHECKPOINT_SAVED_INFO_INVALID', `Checkpoint ${id} has invalid saved info`, problems);
+        status.status = 'error';
+        status.reason = 'failed';
+        status.error = storedError(error);
+      }
+      status.updatedAt = new Date().toISOString();
+      await this.checkpoints.writeStatus(id, status);
+      this.logger.info('protect finished', { checkpoint: id, status: status.status });
+      return await this.checkpoints.get(id);
+    } finally {
+      stopLease();
+    }
+  }
+
+  private async writeFailure(id: string, graph: ResourceGraph, error: unknown): Promise<void> {
+    try {
+      await this.checkpoints.writeStatus(id, {
+        status: 'error',
+        reason: 'failed',
+        updatedAt: new Date().toISOString(),
+        resources: Object.fromEntries(graph.resources.map((r) => [resourceKey(r), { status: 'skipped' }])),
+        error: storedError(error),
+      });
+    } catch (writeError) {
+      this.logger.error('could not record the checkpoint failure', { checkpoint: id, error: messageOf(writeError) });
+    }
+  }
+
+  private async loadCheckpoint(checkpointId: string): Promise<{ record: CheckpointRecord; graph: ResourceGraph }> {
+    const record = await this.checkpoints.get(checkpointId);
+    if (record.providerId !== this.provider.id) {
+      throw new HoardError(
+        'CHECKPOINT_NOT_AVAILABLE',
+        `Checkpoint ${checkpointId} belongs to provider '${record.providerId}', not '${this.provider.id}'`,
+      );
+    }
+    let graph: ResourceGraph;
+    try {
+      graph = ResourceGraph.fromDocument(record.graph);
+    } catch (error) {
+      throw new HoardError('CHECKPOINT_INVALID', `Checkpoint ${checkpointId} has an invalid resource graph: ${messageOf(error)}`, {}, { cause: error });
+    }
+    this.assertPlugins(graph);
+    return { record, graph };
+  }
+
+  /**
+   * Restores a checkpoint: compiles the graph saved in it and runs the restore hooks.
+   *
+   * @returns the restore record (`success` or `fail`) with the new resources each hook published
+   */
+  async restore(options: RestoreOptions): Promise<RestoreRecord> {
+    const { record, graph } = await this.loadCheckpoint(options.checkpointId);
+    if (record.status !== 'available') {
+      throw new HoardError(
+        'CHECKPOINT_NOT_AVAILABLE',
+        `Checkpoint ${record.id} is '${record.status}'${record.reason ? ` (${record.reason})` : ''}; only an available checkpoint can be restored`,
+      );
+    }
+    const parameters = resolveParameters(graph, this.pluginOf, 'restore', options.parameters ?? {}, options.parametersFile);
+    const flow = compileFlow(graph, 'restore');
+    const restore: RestoreRecord = {
+      id: CheckpointStore.newId(),
+      checkpointId: record.id,
+      providerId: this.provider.id,
+      status: 'in_progress',
+      startedAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+      parameters: redactParameters(options.parameters ?? {}, (t) => this.provider.pluginByType.get(t), 'restore'),
+      resources: Object.fromEntries(graph.resources.map((r) => [resourceKey(r), { status: 'restoring' }])),
+    };
+    await this.checkpoints.writeRestore(restore);
+    const checkpoint: CheckpointView = { id: record.id, providerId: record.providerId, createdAt: record.createdAt, resources: graph.resources };
+    let result: ExecuteFlowResult;
+    try {
+      result = await this.run('restore', flow, checkpoint, parameters, options, { savedInfo: new Map(), restoreId: restore.id });
+    } catch (error) {
+      restore.status = 'fail';
+      restore.error = storedError(error);
+      restore.updatedAt = new Date().toISOString();
+      await this.checkpoints.writeRestore(restore);
+      throw error;
+    }
+    restore.status = result.status === 'success' ? 'success' : 'fail';
+    if (result.reason !== undefined) restore.reason = result.reason;
+    if (result.error !== undefined) restore.error = storedError(result.error);
+    for (const r of result.resources) {
+      const value = result.valueOf(r.resourceKey, 'main') ?? result.valueOf(r.resourceKey, 'complete');
+      restore.resources[r.resourceKey] = {
+        status: r.status,
+        ...(r.error ? { error: storedError(r.error) } : {}),
+        ...(value !== undefined ? { result: value } : {}),
+      };
+    }
+    restore.updatedAt = new Date().toISOString();
+    await this.checkpoints.writeRestore(restore);
+    return restore;
+  }
+
+  /**
+   * Deletes a checkpoint: runs the delete hooks over the graph saved in it, then removes its
+   * objects (status last). A failure leaves it `error-deleting` and removes nothing more.
+   */
+  async deleteCheckpoint(options: DeleteOptions): Promise<{ id: string; status: 'deleted' | 'error-deleting'; error?: unknown }> {
+    const { record, graph } = await this.loadCheckpoint(options.checkpointId);
+    if (record.status === 'protecting') {
+      throw new HoardError('CHECKPOINT_NOT_AVAILABLE', `Checkpoint ${record.id} is still being protected; it cannot be deleted now`);
+    }
+    const parameters = resolveParameters(graph, this.pluginOf, 'delete', options.parameters ?? {}, options.parametersFile);
+    const owner = leaseOwner('delete', record.id);
+    await this.bank.acquireLease(owner, this.provider.options.leaseExpireSeconds);
+    const stopLease = this.startLease(owner);
+    try {
+      await this.checkpoints.writeStatus(record.id, {
+        status: 'deleting',
+        updatedAt: new Date().toISOString(),
+        resources: Object.fromEntries(graph.resources.map((r) => [resourceKey(r), { status: 'deleting' }])),
+      });
+      const checkpoint: CheckpointView = { id: record.id, providerId: record.providerId, createdAt: record.createdAt, resources: graph.resources };
+      const flow = compileFlow(graph, 'delete');
+      let result: ExecuteFlowResult | undefined;
+      let failure: unknown;
+      try {
+        result = await this.run('delete', flow, checkpoint, parameters, options, { savedInfo: new Map() });
+        if (result.status === 'error') failure = result.error ?? new HoardError('OPERATION_CANCELLED', 'The delete was cancelled');
+      } catch (error) {
+        failure = error;
+      }
+      if (failure !== undefined) {
+        await this.checkpoints.writeStatus(record.id, {
+          status: 'error-deleting',
+          reason: result?.reason ?? 'failed',
+          updatedAt: new Date().toISOString(),
+          resources: Object.fromEntries(
+            (result?.resources ?? []).map((r) => [r.resourceKey, r.error ? { status: r.status, error: storedError(r.error) } : { status: r.status }]),
+          ),
+          error: storedError(failure),
+        });
+        return { id: record.id, status: 'error-deleting', error: failure };
+      }
+      await this.checkpoints.purge(record);
+      return { id: record.id, status: 'deleted' };
+    } finally {
+      stopLease();
+    }
+  }
+
+  /** Lists checkpoints newest first. */
+  listCheckpoints(options: { limit?: number; marker?: string } = {}): Promise<CheckpointRecord[]> {
+    return this.checkpoints.list(options);
+  }
+
+  /** Shows one checkpoint. */
+  getCheckpoint(id: string): Promise<CheckpointRecord> {
+    return this.checkpoints.get(id);
+  }
+
+  /** The bank key of a checkpoint's data, for messages. */
+  checkpointLocation(id: string): string {
+    return `${this.bank.description} ${checkpointKeys.root(id)}`;
+  }
+}

@@ -1,0 +1,91 @@
+import type { Readable } from 'node:stream';
+import type { JsonSchema } from './types.js';
+
+/** Metadata of a stored object. */
+export interface BankObjectInfo {
+  key: string;
+  size: number;
+  /** Last modification, ISO 8601. */
+  modifiedAt: string;
+}
+
+/** Options of {@link Bank.put}. */
+export interface PutOptions {
+  /** `'*'`: fail with `BANK_OBJECT_EXISTS` if the key already exists. */
+  ifNoneMatch?: '*';
+}
+
+/** Options of {@link Bank.list}. */
+export interface ListOptions {
+  /** Only keys starting with this string. */
+  prefix: string;
+  /** Only keys sorting strictly after this key. */
+  marker?: string;
+  /** At most this many keys. */
+  limit?: number;
+}
+
+/**
+ * Object-store semantics over `/`-separated string keys (SPEC §4.2).
+ *
+ * @remarks Each key segment is percent-encoded by the caller; an invalid key is `BANK_KEY_INVALID`.
+ * Writes are atomic. A bank never reads or writes outside its root, whatever the key.
+ */
+export interface Bank {
+  /** A human description (e.g. the directory or container), never containing secrets. */
+  readonly description: string;
+  /** Stores an object atomically. */
+  put(key: string, body: Uint8Array | string | Readable | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<void>;
+  /** Reads a whole object; `BANK_OBJECT_NOT_FOUND` if absent. */
+  get(key: string): Promise<Uint8Array>;
+  /** Streams an object; `BANK_OBJECT_NOT_FOUND` if absent. */
+  getStream(key: string): Promise<Readable>;
+  /** Metadata of an object, or `undefined` if absent. */
+  head(key: string): Promise<BankObjectInfo | undefined>;
+  /** Keys in ascending byte order, lazily, paginated by `marker`/`limit`. */
+  list(options: ListOptions): AsyncIterable<BankObjectInfo>;
+  /** Deletes an object; deleting an absent object is not an error. */
+  delete(key: string): Promise<void>;
+  /** Takes (or refreshes) the lease of `owner` for `ttlSeconds`. */
+  acquireLease(owner: string, ttlSeconds: number): Promise<void>;
+  /** Extends the lease of `owner`. */
+  renewLease(owner: string, ttlSeconds: number): Promise<void>;
+  /** Whether `owner` holds an unexpired lease. */
+  isLeaseValid(owner: string): Promise<boolean>;
+  /** Releases resources (connections, handles). */
+  close?(): Promise<void>;
+}
+
+/** What a bank factory receives. */
+export interface BankCreateContext {
+  /** Validated configuration sections, by section name. */
+  config: Record<string, Record<string, unknown>>;
+  /** Directory of the provider file, to resolve relative paths. */
+  baseDir: string;
+}
+
+/** Options of {@link defineBank}. */
+export interface BankOptions {
+  /** Short name, e.g. `fs`. */
+  name: string;
+  /** Configuration sections the bank reads from a provider file, each with its JSON schema. */
+  configSections?: Record<string, JsonSchema>;
+  /** Creates the bank from its validated configuration. */
+  create(context: BankCreateContext): Promise<Bank>;
+}
+
+/** A bank plugin: a branded, versioned {@link BankOptions}. */
+export interface BankPlugin extends BankOptions {
+  readonly $$type: '@hoard/Bank';
+  readonly apiVersion: 1;
+}
+
+/**
+ * Declares a bank plugin.
+ *
+ * @param options - the bank's name, configuration sections and factory
+ * @returns the branded plugin object that a package exports as a `hoard.banks` entry point
+ */
+export function defineBank(options: BankOptions): BankPlugin {
+  return { ...options, $$type: '@hoard/Bank', apiVersion: 1 };
+}

@@ -1,0 +1,387 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  type DiscoveryOptions,
+  type EntryPointGroup,
+  loadEntryPoint,
+  type PluginPackage,
+  resolvePluginPackage,
+} from '../discovery/discoverPlugins.js';
+import { HoardAggregateError, HoardError, isHoardError, messageOf } from '../errors/HoardError.js';
+import type { Bank, BankPlugin } from '../plugin-api/Bank.js';
+import type { Protectable } from '../plugin-api/Protectable.js';
+import type { ProtectionPlugin } from '../plugin-api/ProtectionPlugin.js';
+import type { JsonSchema } from '../plugin-api/types.js';
+import { type CompiledSchema, compileSchema, validate } from '../schema/validation.js';
+import { type IniEntry, type IniSection, parseIni } from './parseIni.js';
+import type { LoadedProtectionPlugin, Provider, ProviderOptions } from './Provider.js';
+
+/** Default provider directory (SPEC §5.1). */
+export const DEFAULT_PROVIDER_DIR = './providers.d';
+
+/** The `[provider]` section's schema (Karbor's keys plus Hoard's tuning keys). */
+export const PROVIDER_SECTION_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['name', 'id', 'bank'],
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    id: { type: 'string', minLength: 1 },
+    description: { type: 'string' },
+    bank: { type: 'string', minLength: 1 },
+    plugin: { type: 'array', items: { type: 'string', minLength: 1 } },
+    enabled: { type: 'boolean', default: true },
+    concurrency: { type: 'integer', minimum: 1, maximum: 1024, default: 8 },
+    work_pool_size: { type: 'integer', minimum: 1, maximum: 256, default: 2 },
+    hook_timeout: { type: 'integer', minimum: 1, default: 1800 },
+    lease_expire_window: { type: 'integer', minimum: 1, default: 120 },
+    lease_renew_window: { type: 'integer', minimum: 1, default: 100 },
+  },
+};
+
+const providerSectionSchema = compileSchema(PROVIDER_SECTION_SCHEMA, '@hoard/core ([provider] section)', { coerce: true });
+
+/** One provider file's outcome: a provider, or the error that stopped it. */
+export interface ProviderEntry {
+  file: string;
+  id?: string;
+  name?: string;
+  enabled: boolean;
+  provider?: Provider;
+  error?: HoardError;
+}
+
+/** Options of {@link loadProviders}. */
+export interface LoadProvidersOptions extends DiscoveryOptions {
+  /** The provider directory (default `./providers.d`, or env `HOARD_PROVIDER_DIR`). */
+  providerDir?: string;
+}
+
+/** The provider directory in effect: option, then `HOARD_PROVIDER_DIR`, then `./providers.d`. */
+export function providerDirectory(option?: string): string {
+  return path.resolve(option ?? process.env['HOARD_PROVIDER_DIR'] ?? DEFAULT_PROVIDER_DIR);
+}
+
+/**
+ * Loads every `*.conf` file of the provider directory.
+ *
+ * @remarks One broken file does not hide the others: each entry carries its provider or its error.
+ * @throws `PROVIDER_CONFIG_INVALID` only when the directory itself cannot be read
+ */
+export async function loadProviders(options: LoadProvidersOptions = {}): Promise<ProviderEntry[]> {
+  const dir = providerDirectory(options.providerDir);
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => f.endsWith('.conf')).sort();
+  } catch (error) {
+    throw new HoardError(
+      'PROVIDER_CONFIG_INVALID',
+      `Cannot read provider directory ${dir}: ${messageOf(error)} (set --provider-dir or HOARD_PROVIDER_DIR)`,
+      { file: dir },
+      { cause: error },
+    );
+  }
+  const entries: ProviderEntry[] = [];
+  for (const name of files) {
+    const file = path.join(dir, name);
+    try {
+      const provider = await loadProviderFile(file, options);
+      entries.push({ file, id: provider.id, name: provider.name, enabled: true, provider });
+    } catch (error) {
+      const hoardError = isHoardError(error)
+        ? error
+        : new HoardError('PROVIDER_CONFIG_INVALID', `${file}: ${messageOf(error)}`, { file }, { cause: error });
+      const header = await peekProviderHeader(file);
+      entries.push({
+        file,
+        ...header,
+        enabled: hoardError.code !== 'PROVIDER_DISABLED',
+        error: hoardError,
+      });
+    }
+  }
+  return entries;
+}
+
+async function peekProviderHeader(file: string): Promise<{ id?: string; name?: string }> {
+  try {
+    const sections = parseIni(await readFile(file, 'utf8'), file);
+    const provider = sections.find((s) => s.name === 'provider');
+    const out: { id?: string; name?: string } = {};
+    const id = provider?.entries.find((e) => e.key === 'id')?.value;
+    const name = provider?.entries.find((e) => e.key === 'name')?.value;
+    if (id !== undefined) out.id = id;
+    if (name !== undefined) out.name = name;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Finds one enabled provider by id or name.
+ *
+ * @throws `PROVIDER_NOT_FOUND` listing the known providers; the provider's own load error if it is broken
+ */
+export async function findProvider(idOrName: string, options: LoadProvidersOptions = {}): Promise<Provider> {
+  const entries = await loadProviders(options);
+  const entry = entries.find((e) => e.id === idOrName || e.name === idOrName);
+  if (entry === undefined) {
+    const known = entries.map((e) => e.name ?? e.id ?? path.basename(e.file)).join(', ') || 'none';
+    throw new HoardError(
+      'PROVIDER_NOT_FOUND',
+      `No provider '${idOrName}' in ${providerDirectory(options.providerDir)} (providers: ${known})`,
+    );
+  }
+  if (entry.error !== undefined) throw entry.error;
+  return entry.provider!;
+}
+
+function sectionToObject(section: IniSection, repeated: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const entry of section.entries) {
+    if (repeated.has(entry.key)) {
+      const list = (out[entry.key] as string[] | undefined) ?? [];
+      list.push(entry.value);
+      out[entry.key] = list;
+    } else {
+      out[entry.key] = entry.value;
+    }
+  }
+  return out;
+}
+
+function lineOf(section: IniSection, key: string | undefined): number {
+  if (key === undefined) return section.line;
+  const entries = section.entries.filter((e: IniEntry) => e.key === key);
+  return entries[entries.length - 1]?.line ?? section.line;
+}
+
+function configProblems(file: string, section: IniSection, compiled: CompiledSchema, data: unknown): HoardError[] {
+  return validate(compiled, data).map((p) => {
+    const key = p.path.split(/[.[]/)[0];
+    const line = lineOf(section, key === '(root)' ? undefined : key);
+    return new HoardError('PROVIDER_CONFIG_INVALID', `${file}:${line}: [${section.name}] ${p.path}: ${p.message}`, {
+      file,
+      line,
+      path: `${section.name}.${p.path}`,
+    });
+  });
+}
+
+function parsePackageReference(reference: string): { name: string; entry?: string } {
+  const hash = reference.indexOf('#');
+  return hash < 0 ? { name: reference } : { name: reference.slice(0, hash), entry: reference.slice(hash + 1) };
+}
+
+async function loadGroup<T>(pkg: PluginPackage, group: EntryPointGroup, entry?: string): Promise<T[]> {
+  const names = Object.keys(pkg.entryPoints[group] ?? {});
+  const chosen = entry === undefined ? names : names.filter((n) => n === entry);
+  const out: T[] = [];
+  for (const name of chosen) out.push(await loadEntryPoint<T>(pkg, group, name));
+  return out;
+}
+
+/**
+ * Checks a protection plugin's shape and compiles its schemas, blaming problems on its package.
+ *
+ * @throws `PLUGIN_INVALID` or `PLUGIN_SCHEMA_INVALID`
+ */
+export function loadProtectionPlugin(plugin: ProtectionPlugin, packageName: string): LoadedProtectionPlugin {
+  const owner = `${packageName} (protection plugin '${plugin.name}')`;
+  if (!Array.isArray(plugin.resourceTypes) || plugin.resourceTypes.length === 0) {
+    throw new HoardError('PLUGIN_INVALID', `${owner} declares no resourceTypes`, { plugin: packageName });
+  }
+  if (typeof plugin.hooks !== 'object' || plugin.hooks === null) {
+    throw new HoardError('PLUGIN_INVALID', `${owner} declares no hooks object`, { plugin: packageName });
+  }
+  const schemas: LoadedProtectionPlugin['schemas'] = {};
+  for (const kind of ['protect', 'restore', 'delete', 'savedInfo'] as const) {
+    const schema = plugin.schemas?.[kind];
+    if (schema !== undefined) schemas[kind] = compileSchema(schema, `${owner} ${kind} schema`);
+  }
+  return { plugin, packageName, schemas };
+}
+
+/**
+ * Loads one provider file: parses it, resolves and imports its bank and plugins, validates every
+ * configuration section and maps every protectable type to exactly one protection plugin.
+ *
+ * @throws `PROVIDER_CONFIG_INVALID` (file, line, key), `PROVIDER_DISABLED`, `PLUGIN_NOT_FOUND`,
+ * `PROTECTION_PLUGIN_CONFLICT`, `PROTECTION_PLUGIN_NOT_FOUND`, `PLUGIN_SCHEMA_INVALID`, …
+ */
+export async function loadProviderFile(file: string, options: DiscoveryOptions = {}): Promise<Provider> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new HoardError('PROVIDER_CONFIG_INVALID', `${file}: cannot read: ${messageOf(error)}`, { file }, { cause: error });
+  }
+  const sections = parseIni(text, file);
+  const providerSection = sections.find((s) => s.name === 'provider');
+  if (providerSection === undefined) {
+    throw new HoardError('PROVIDER_CONFIG_INVALID', `${file}: missing [provider] section`, { file, line: 1 });
+  }
+  const header = sectionToObject(providerSection, new Set(['plugin']));
+  const problems = configProblems(file, providerSection, providerSectionSchema, header);
+  if (problems.length > 0) {
+    throw new HoardAggregateError('PROVIDER_CONFIG_INVALID', `${file}: invalid [provider] section`, problems, { file });
+  }
+  const providerName = header['name'] as string;
+  if (header['enabled'] === false) {
+    throw new HoardError('PROVIDER_DISABLED', `${file}: provider '${providerName}' is disabled (enabled = False)`, {
+      file,
+      line: lineOf(providerSection, 'enabled'),
+    });
+  }
+  const locate = (key: string, value: string): { file: string; line: number } => ({
+    file,
+    line: providerSection.entries.find((e) => e.key === key && e.value === value)?.line ?? providerSection.line,
+  });
+  const withLocation = async <T>(key: string, value: string, load: () => Promise<T>): Promise<T> => {
+    try {
+      return await load();
+    } catch (error) {
+      const where = locate(key, value);
+      if (isHoardError(error)) {
+        throw new HoardError(
+          error.code,
+          `${where.file}:${where.line}: ${key} = ${value}: ${error.message}`,
+          { ...where, plugin: value },
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  };
+
+  // The bank.
+  const bankReference = parsePackageReference(header['bank'] as string);
+  const bankPackage = await withLocation('bank', header['bank'] as string, () =>
+    resolvePluginPackage(bankReference.name, options),
+  );
+  const banks = await withLocation('bank', header['bank'] as string, () =>
+    loadGroup<BankPlugin>(bankPackage, 'hoard.banks', bankReference.entry),
+  );
+  if (banks.length !== 1) {
+    const where = locate('bank', header['bank'] as string);
+    throw new HoardError(
+      'PROVIDER_CONFIG_INVALID',
+      `${where.file}:${where.line}: bank = ${header['bank']}: package '${bankPackage.name}' has ${banks.length} bank entry points; name one with '${bankPackage.name}#<entry>'`,
+      where,
+    );
+  }
+  const bankPlugin = banks[0]!;
+
+  // The plugins: every protectable and protection plugin each package declares.
+  const protectables: Protectable[] = [];
+  const plugins: LoadedProtectionPlugin[] = [];
+  for (const reference of (header['plugin'] as string[] | undefined) ?? []) {
+    const { name, entry } = parsePackageReference(reference);
+    const pkg = await withLocation('plugin', reference, () => resolvePluginPackage(name, options));
+    protectables.push(...(await withLocation('plugin', reference, () => loadGroup<Protectable>(pkg, 'hoard.protectables', entry))));
+    const protections = await withLocation('plugin', reference, () =>
+      loadGroup<ProtectionPlugin>(pkg, 'hoard.protections', entry),
+    );
+    for (const protection of protections) {
+      plugins.push(await withLocation('plugin', reference, async () => loadProtectionPlugin(protection, pkg.name)));
+    }
+  }
+
+  // Every protectable type has exactly one protection plugin.
+  const pluginByType = new Map<string, LoadedProtectionPlugin>();
+  const claims = new Map<string, LoadedProtectionPlugin[]>();
+  for (const loaded of plugins) {
+    for (const type of loaded.plugin.resourceTypes) claims.set(type, [...(claims.get(type) ?? []), loaded]);
+  }
+  for (const [type, claimants] of claims) {
+    if (claimants.length > 1) {
+      const names = claimants.map((c) => `${c.packageName} (${c.plugin.name})`).join(' and ');
+      throw new HoardError(
+        'PROTECTION_PLUGIN_CONFLICT',
+        `${file}: resource type '${type}' is covered by two protection plugins: ${names}; keep one of their plugin = lines`,
+        { file, line: providerSection.line },
+      );
+    }
+    pluginByType.set(type, claimants[0]!);
+  }
+  for (const protectable of protectables) {
+    if (!pluginByType.has(protectable.resourceType)) {
+      throw new HoardError(
+        'PROTECTION_PLUGIN_NOT_FOUND',
+        `${file}: resource type '${protectable.resourceType}' (protectable '${protectable.name}') has no protection plugin in this provider`,
+        { file, line: providerSection.line },
+      );
+    }
+  }
+
+  // Configuration sections: every section declared by the bank or a plugin is validated.
+  const declared = new Map<string, { owner: string; schema: JsonSchema }[]>();
+  const declare = (owner: string, sectionsOf: Record<string, JsonSchema> | undefined): void => {
+    for (const [section, schema] of Object.entries(sectionsOf ?? {})) {
+      declared.set(section, [...(declared.get(section) ?? []), { owner, schema }]);
+    }
+  };
+  declare(bankPackage.name, bankPlugin.configSections);
+  for (const p of protectables) declare(p.name, p.configSections);
+  for (const p of plugins) declare(p.packageName, p.plugin.configSections);
+  const warnings: string[] = [];
+  const config: Record<string, Record<string, unknown>> = {};
+  const allProblems: HoardError[] = [];
+  for (const section of sections) {
+    if (section.name === 'provider') continue;
+    if (!declared.has(section.name)) {
+      warnings.push(`${file}:${section.line}: section [${section.name}] is not read by the bank or any plugin of this provider`);
+    }
+  }
+  for (const [sectionName, declarations] of declared) {
+    const section = sections.find((s) => s.name === sectionName) ?? { name: sectionName, line: 1, entries: [] };
+    const known = new Set(
+      declarations.flatMap((d) => Object.keys((d.schema['properties'] as Record<string, unknown> | undefined) ?? {})),
+    );
+    const data = sectionToObject(section, new Set());
+    for (const entry of section.entries) {
+      if (!known.has(entry.key)) {
+        warnings.push(`${file}:${entry.line}: [${sectionName}] key '${entry.key}' is not a known option`);
+        delete data[entry.key];
+      }
+    }
+    for (const declaration of declarations) {
+      const compiled = compileSchema(declaration.schema, `${declaration.owner} [${sectionName}] schema`, { coerce: true });
+      allProblems.push(...configProblems(file, section, compiled, data));
+    }
+    config[sectionName] = data;
+  }
+  if (allProblems.length > 0) {
+    throw new HoardAggregateError('PROVIDER_CONFIG_INVALID', `${file}: invalid configuration`, allProblems, { file });
+  }
+
+  const providerOptions: ProviderOptions = {
+    concurrency: header['concurrency'] as number,
+    workPoolSize: header['work_pool_size'] as number,
+    hookTimeoutSeconds: header['hook_timeout'] as number,
+    leaseExpireSeconds: header['lease_expire_window'] as number,
+    leaseRenewSeconds: header['lease_renew_window'] as number,
+  };
+  let bank: Promise<Bank> | undefined;
+  return {
+    id: header['id'] as string,
+    name: providerName,
+    description: (header['description'] as string | undefined) ?? '',
+    file,
+    bankPackage: bankPackage.name,
+    bankPlugin,
+    protectables,
+    plugins,
+    pluginByType,
+    config,
+    options: providerOptions,
+    warnings,
+    openBank: () => {
+      bank ??= bankPlugin.create({ config, baseDir: path.dirname(file) }).catch((error: unknown) => {
+        bank = undefined;
+        throw error;
+      });
+      return bank;
+    },
+  };
+}

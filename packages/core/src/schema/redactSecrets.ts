@@ -1,0 +1,58 @@
+import type { JsonSchema } from '../plugin-api/types.js';
+import { REDACTED } from './validation.js';
+
+function asSchema(value: unknown): JsonSchema | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonSchema) : undefined;
+}
+
+/**
+ * A copy of `value` with every value that `schema` marks `secret: true` replaced by `***`.
+ *
+ * @remarks Follows `properties`, `patternProperties`, `additionalProperties`, `items` and the
+ * `allOf`/`anyOf`/`oneOf` branches; a value under several branches is redacted if any marks it.
+ */
+export function redactSecrets<T>(schema: JsonSchema | undefined, value: T): T {
+  if (schema === undefined) return value;
+  return redact(schema, value) as T;
+}
+
+function redact(schema: JsonSchema, value: unknown): unknown {
+  if (schema['secret'] === true) return REDACTED;
+  for (const combinator of ['allOf', 'anyOf', 'oneOf']) {
+    const branches = schema[combinator];
+    if (Array.isArray(branches)) {
+      for (const branch of branches) {
+        const sub = asSchema(branch);
+        if (sub !== undefined) value = redact(sub, value);
+      }
+    }
+  }
+  if (Array.isArray(value)) {
+    const items = asSchema(schema['items']);
+    return items === undefined ? value : value.map((item) => redact(items, item));
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  const properties = asSchema(schema['properties']) ?? {};
+  const patterns = Object.entries(asSchema(schema['patternProperties']) ?? {});
+  const additional = asSchema(schema['additionalProperties']);
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const own = asSchema(properties[key]);
+    let result = child;
+    let matched = false;
+    if (own !== undefined) {
+      result = redact(own, result);
+      matched = true;
+    }
+    for (const [pattern, sub] of patterns) {
+      const subSchema = asSchema(sub);
+      if (subSchema !== undefined && new RegExp(pattern, 'u').test(key)) {
+        result = redact(subSchema, result);
+        matched = true;
+      }
+    }
+    if (!matched && additional !== undefined) result = redact(additional, result);
+    out[key] = result;
+  }
+  return out;
+}

@@ -1,0 +1,3 @@
+export { InMemoryBank } from './InMemoryBank.js';
+export { createTestProvider, type TestProviderOptions } from './createTestProvider.js';
+export { runFlowForTest, type FlowTrace } from './runFlowForTest.js';
