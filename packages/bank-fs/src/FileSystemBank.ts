@@ -298,6 +298,10 @@ export class FileSystemBank implements Bank {
     await this.acquireLease(owner, ttlSeconds);
   }
 
+  async releaseLease(owner: string): Promise<void> {
+    await this.delete(`leases/${owner}`);
+  }
+
   async isLeaseValid(owner: string): Promise<boolean> {
     try {
       const lease = JSON.parse(Buffer.from(await this.get(`leases/${owner}`)).toString('utf8')) as { expiresAt?: unknown };

@@ -16,6 +16,8 @@ export interface ResourceOutcome {
 
 /** Events emitted while a flow runs, for progress views. */
 export type ExecutorEvent =
+  | { type: 'flow-started'; operation: string; hooks: number; resources: number }
+  | { type: 'flow-finished'; status: 'success' | 'error'; reason?: 'failed' | 'cancelled' }
   | { type: 'task-started'; resourceKey: string; hook: HookName }
   | { type: 'task-finished'; resourceKey: string; hook: HookName; durationMs: number }
   | { type: 'task-failed'; resourceKey: string; hook: HookName; error: HoardError }
@@ -328,6 +330,9 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
     if (running === 0 && (stopped || readyHead >= ready.length)) resolveDone();
   }
 
+  let hooks = 0;
+  for (let t = 0; t < taskCount; t++) if (!isNoop(t)) hooks++;
+  emit({ type: 'flow-started', operation: flow.operation, hooks, resources: flow.graph.size });
   pump();
   await done;
   options.signal?.removeEventListener('abort', onExternalAbort);
@@ -365,6 +370,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   };
   if (stopped) result.reason = cancelled ? 'cancelled' : 'failed';
   if (firstError !== undefined) result.error = firstError;
+  emit(result.reason === undefined ? { type: 'flow-finished', status: result.status } : { type: 'flow-finished', status: result.status, reason: result.reason });
   return result;
 }
 

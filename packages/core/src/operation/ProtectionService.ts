@@ -119,7 +119,7 @@ export class ProtectionService {
     };
   }
 
-  private startLease(owner: string): () => void {
+  private startLease(owner: string): () => Promise<void> {
     const { leaseRenewSeconds, leaseExpireSeconds } = this.provider.options;
     const timer = setInterval(() => {
       this.bank.renewLease(owner, leaseExpireSeconds).catch((error: unknown) => {
@@ -127,7 +127,12 @@ export class ProtectionService {
       });
     }, leaseRenewSeconds * 1000);
     timer.unref();
-    return () => clearInterval(timer);
+    return async () => {
+      clearInterval(timer);
+      await this.bank.releaseLease?.(owner).catch((error: unknown) => {
+        this.logger.warn('lease release failed', { owner, error: messageOf(error) });
+      });
+    };
   }
 
   private async run(
@@ -278,7 +283,7 @@ export class ProtectionService {
       this.logger.info('protect finished', { checkpoint: id, status: status.status });
       return await this.checkpoints.get(id);
     } finally {
-      stopLease();
+      await stopLease();
     }
   }
 
@@ -411,7 +416,7 @@ export class ProtectionService {
       await this.checkpoints.purge(record);
       return { id: record.id, status: 'deleted' };
     } finally {
-      stopLease();
+      await stopLease();
     }
   }
 

@@ -52,6 +52,8 @@ export interface Bank {
   renewLease(owner: string, ttlSeconds: number): Promise<void>;
   /** Whether `owner` holds an unexpired lease. */
   isLeaseValid(owner: string): Promise<boolean>;
+  /** Gives a lease up before it expires (optional; an unreleased lease simply expires). */
+  releaseLease?(owner: string): Promise<void>;
   /** Releases resources (connections, handles). */
   close?(): Promise<void>;
 }

@@ -74,6 +74,10 @@ export class InMemoryBank implements Bank {
     return expiry !== undefined && expiry > this.now();
   }
 
+  async releaseLease(owner: string): Promise<void> {
+    this.leases.delete(owner);
+  }
+
   /** Every key stored, sorted (for assertions). */
   keys(): string[] {
     return [...this.objects.keys()].sort();

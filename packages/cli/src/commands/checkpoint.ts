@@ -1,0 +1,76 @@
+import { type CommandContext, openService } from '../context.js';
+import { EXIT } from '../exitCodes.js';
+import { printJson, table, usageError } from '../output.js';
+import { createProgressView } from '../progressView.js';
+import { describeCheckpoint } from './protect.js';
+
+/** `hoard checkpoint list`. */
+export async function checkpointListCommand(
+  context: CommandContext,
+  options: { provider: string; limit?: string; marker?: string },
+): Promise<number> {
+  let limit: number | undefined;
+  if (options.limit !== undefined) {
+    limit = Number(options.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit must be a positive integer, got '${options.limit}'`);
+  }
+  const { service } = await openService(context, options.provider);
+  const checkpoints = await service.listCheckpoints({
+    ...(limit !== undefined ? { limit } : {}),
+    ...(options.marker !== undefined ? { marker: options.marker } : {}),
+  });
+  if (context.json) {
+    printJson(
+      context.io,
+      checkpoints.map(({ graph, parameters, ...rest }) => ({ ...rest, resourceCount: graph.resources.length })),
+    );
+  } else if (checkpoints.length === 0) {
+    context.io.stdout('No checkpoints.\n');
+  } else {
+    context.io.stdout(
+      table([
+        ['ID', 'CREATED', 'STATUS', 'RESOURCES'],
+        ...checkpoints.map((c) => [
+          c.id,
+          c.createdAt,
+          `${c.status}${c.reason ? ` (${c.reason})` : ''}`,
+          String(c.graph.resources.length),
+        ]),
+      ]),
+    );
+  }
+  return EXIT.ok;
+}
+
+/** `hoard checkpoint show`. */
+export async function checkpointShowCommand(context: CommandContext, options: { provider: string; id: string }): Promise<number> {
+  const { service } = await openService(context, options.provider);
+  const checkpoint = await service.getCheckpoint(options.id);
+  if (context.json) printJson(context.io, checkpoint);
+  else context.io.stdout(describeCheckpoint(checkpoint));
+  return EXIT.ok;
+}
+
+/** `hoard checkpoint delete`. */
+export async function checkpointDeleteCommand(context: CommandContext, options: { provider: string; id: string }): Promise<number> {
+  const { service } = await openService(context, options.provider);
+  const view = createProgressView(context.io, { json: context.json, label: 'delete' });
+  let result: Awaited<ReturnType<typeof service.deleteCheckpoint>>;
+  try {
+    result = await service.deleteCheckpoint({ checkpointId: options.id, signal: context.signal, onEvent: (e) => view.onEvent(e) });
+  } finally {
+    view.stop();
+  }
+  const error = result.error as { code?: string; message?: string } | undefined;
+  if (context.json) {
+    printJson(context.io, {
+      id: result.id,
+      status: result.status,
+      ...(error ? { error: { code: error.code ?? 'OPERATION_FAILED', message: error.message ?? String(error) } } : {}),
+    });
+  } else {
+    context.io.stdout(`Checkpoint ${result.id}: ${result.status}${error ? `: ${error.message}` : ''}\n`);
+  }
+  if (result.status === 'deleted') return EXIT.ok;
+  return error?.code === 'OPERATION_CANCELLED' ? EXIT.cancelled : EXIT.failed;
+}

@@ -1,0 +1,2 @@
+export { runCli, type RunCliOptions } from './program.js';
+export type { Io } from './output.js';
