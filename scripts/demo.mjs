@@ -17,7 +17,11 @@ const common = ['--provider', 'local', '--provider-dir', path.join(repo, 'exampl
 function hoard(args, { json = false } = {}) {
   const shown = ['hoard', ...args].map((a) => (/[\s#]/.test(a) ? `'${a}'` : a)).join(' ');
   process.stdout.write(`\n$ ${shown}\n`);
-  const out = execFileSync(process.execPath, [hoardBin, ...args], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(process.execPath, [hoardBin, ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   process.stdout.write(out);
   return json ? JSON.parse(out) : out;
 }
@@ -29,7 +33,9 @@ function tree(root, relative = '') {
     const abs = path.join(root, rel);
     const info = statSync(abs);
     if (info.isDirectory()) Object.assign(out, tree(root, rel));
-    else out[rel] = `${(info.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(abs)).digest('hex')}`;
+    else
+      out[rel] =
+        `${(info.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(abs)).digest('hex')}`;
   }
   return out;
 }
@@ -46,17 +52,29 @@ for (let i = 0; i < blob.length; i++) blob[i] = (i * 7919) & 0xff;
 writeFileSync(path.join(sample, 'data', 'blobs', 'blob.bin'), blob);
 
 hoard(['provider', 'list', '--provider-dir', path.join(repo, 'examples', 'providers.d')]);
-const checkpoint = hoard(['protect', ...common, '--resource', `Hoard::Local::Directory#${sample}`, '--json'], { json: true });
+const checkpoint = hoard(
+  ['protect', ...common, '--resource', `Hoard::Local::Directory#${sample}`, '--json'],
+  { json: true },
+);
 if (checkpoint.status !== 'available') throw new Error(`checkpoint is ${checkpoint.status}`);
 hoard(['checkpoint', 'list', ...common]);
 const parameters = path.join(work, 'restore-parameters.json');
-writeFileSync(parameters, JSON.stringify({ [`Hoard::Local::Directory#${sample}`]: { target: restored } }, null, 2));
-const restore = hoard(['restore', ...common, '--checkpoint', checkpoint.id, '--parameters', parameters, '--json'], { json: true });
+writeFileSync(
+  parameters,
+  JSON.stringify({ [`Hoard::Local::Directory#${sample}`]: { target: restored } }, null, 2),
+);
+const restore = hoard(
+  ['restore', ...common, '--checkpoint', checkpoint.id, '--parameters', parameters, '--json'],
+  { json: true },
+);
 if (restore.status !== 'success') throw new Error(`restore is ${restore.status}`);
 const before = tree(sample);
 const after = tree(restored);
-if (JSON.stringify(before) !== JSON.stringify(after)) throw new Error('restored tree differs from the sample');
-process.stdout.write(`\nVerified: ${Object.keys(after).length} files restored into ${restored} with identical content and modes.\n`);
+if (JSON.stringify(before) !== JSON.stringify(after))
+  throw new Error('restored tree differs from the sample');
+process.stdout.write(
+  `\nVerified: ${Object.keys(after).length} files restored into ${restored} with identical content and modes.\n`,
+);
 hoard(['checkpoint', 'delete', checkpoint.id, ...common]);
 hoard(['checkpoint', 'list', ...common]);
 process.stdout.write('\nRound trip complete: protect → list → restore (verified) → delete.\n');

@@ -65,7 +65,7 @@ describe('FileSystemBank', () => {
     expect(error.message).toBe(`Bank path ${file} exists and is not a directory`);
   });
 
-  it('reads Karbor\'s [file_system_bank_plugin] options', async () => {
+  it("reads Karbor's [file_system_bank_plugin] options", async () => {
     const base = freshRoot();
     const bank = await fileSystemBank.create({
       baseDir: base,
@@ -100,9 +100,13 @@ describe('FileSystemBank', () => {
     it('reports a full disk and leaves no partial object', async () => {
       const dir = await mountTmpfs('size=1m');
       const bank = await FileSystemBank.create(dir);
-      const error = await bank.put('big/object', Buffer.alloc(4 * 1024 * 1024, 1)).catch((e: Error & { code: string }) => e);
+      const error = await bank
+        .put('big/object', Buffer.alloc(4 * 1024 * 1024, 1))
+        .catch((e: Error & { code: string }) => e);
       expect(error).toMatchObject({ code: 'BANK_WRITE_FAILED' });
-      expect((error as Error).message).toBe("Bank-fs cannot write 'big/object': no space left on the bank device");
+      expect((error as Error).message).toBe(
+        "Bank-fs cannot write 'big/object': no space left on the bank device",
+      );
       expect(await bank.head('big/object')).toBeUndefined();
       expect(await readdir(path.join(dir, 'big+'))).toEqual([]);
     });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rmdir, stat, unlink, link } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, realpath, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -21,7 +21,12 @@ import {
 const DIRECTORY_SUFFIX = '+';
 const TEMP_PREFIX = '#tmp-';
 
-function ioError(code: 'BANK_READ_FAILED' | 'BANK_WRITE_FAILED', action: string, key: string, error: unknown): HoardError {
+function ioError(
+  code: 'BANK_READ_FAILED' | 'BANK_WRITE_FAILED',
+  action: string,
+  key: string,
+  error: unknown,
+): HoardError {
   const errno = (error as NodeJS.ErrnoException).code;
   const why =
     errno === 'ENOSPC'
@@ -33,7 +38,12 @@ function ioError(code: 'BANK_READ_FAILED' | 'BANK_WRITE_FAILED', action: string,
           : errno === 'ELOOP'
             ? 'a symbolic link is in the way (refused)'
             : (error as Error).message;
-  return new HoardError(code, `Bank-fs cannot ${action} '${key}': ${why}`, { details: { key, errno } }, { cause: error });
+  return new HoardError(
+    code,
+    `Bank-fs cannot ${action} '${key}': ${why}`,
+    { details: { key, errno } },
+    { cause: error },
+  );
 }
 
 /**
@@ -68,7 +78,9 @@ export class FileSystemBank implements Bank {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         if (error instanceof HoardError) throw error;
-        throw new HoardError('BANK_PATH_INVALID', `Bank path ${absolute}: ${(error as Error).message}`, { file: absolute });
+        throw new HoardError('BANK_PATH_INVALID', `Bank path ${absolute}: ${(error as Error).message}`, {
+          file: absolute,
+        });
       }
       try {
         await mkdir(absolute, { recursive: true });
@@ -96,7 +108,11 @@ export class FileSystemBank implements Bank {
   }
 
   /** Throws unless `directory` (symlinks resolved) is the root or inside it. */
-  private async assertInside(directory: string, key: string, code: 'BANK_READ_FAILED' | 'BANK_WRITE_FAILED'): Promise<void> {
+  private async assertInside(
+    directory: string,
+    key: string,
+    code: 'BANK_READ_FAILED' | 'BANK_WRITE_FAILED',
+  ): Promise<void> {
     const real = await realpath(directory);
     if (real !== this.root && !real.startsWith(this.root + path.sep)) {
       throw new HoardError(code, `Bank-fs refuses '${key}': its directory resolves outside the bank root`, {
@@ -111,7 +127,11 @@ export class FileSystemBank implements Bank {
     try {
       await mkdir(directory, { recursive: true });
       await this.assertInside(directory, key, 'BANK_WRITE_FAILED');
-      const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      const handle = await open(
+        temp,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
       try {
         if (typeof body === 'string' || body instanceof Uint8Array) {
           await handle.writeFile(body);
@@ -134,7 +154,9 @@ export class FileSystemBank implements Bank {
           await link(temp, file);
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-            throw new HoardError('BANK_OBJECT_EXISTS', `Bank object '${key}' already exists`, { details: { key } });
+            throw new HoardError('BANK_OBJECT_EXISTS', `Bank object '${key}' already exists`, {
+              details: { key },
+            });
           }
           throw error;
         }
@@ -168,9 +190,13 @@ export class FileSystemBank implements Bank {
       if (error instanceof HoardError) throw error;
       const errno = (error as NodeJS.ErrnoException).code;
       if (errno === 'ENOENT' || errno === 'ENOTDIR' || errno === 'EISDIR') {
-        throw new HoardError('BANK_OBJECT_NOT_FOUND', `Bank object '${key}' does not exist in ${this.description}`, {
-          details: { key },
-        });
+        throw new HoardError(
+          'BANK_OBJECT_NOT_FOUND',
+          `Bank object '${key}' does not exist in ${this.description}`,
+          {
+            details: { key },
+          },
+        );
       }
       throw ioError('BANK_READ_FAILED', 'read', key, error);
     }
@@ -229,7 +255,12 @@ export class FileSystemBank implements Bank {
   }
 
   /** Objects under `directory` in ascending key order; see the class notes on naming. */
-  private async *walk(directory: string, keyPrefix: string, partial: string, marker?: string): AsyncGenerator<BankObjectInfo> {
+  private async *walk(
+    directory: string,
+    keyPrefix: string,
+    partial: string,
+    marker?: string,
+  ): AsyncGenerator<BankObjectInfo> {
     let entries: import('node:fs').Dirent[];
     try {
       entries = await readdir(directory, { withFileTypes: true });
@@ -243,7 +274,8 @@ export class FileSystemBank implements Bank {
       if (entry.name.startsWith(TEMP_PREFIX) || entry.isSymbolicLink()) continue;
       if (entry.isDirectory() && entry.name.endsWith(DIRECTORY_SUFFIX)) {
         const segment = entry.name.slice(0, -DIRECTORY_SUFFIX.length);
-        if (segment.startsWith(partial)) items.push({ sortKey: `${segment}/`, name: segment, directory: true });
+        if (segment.startsWith(partial))
+          items.push({ sortKey: `${segment}/`, name: segment, directory: true });
       } else if (entry.isFile() && entry.name.startsWith(partial)) {
         items.push({ sortKey: entry.name, name: entry.name, directory: false });
       }
@@ -304,7 +336,9 @@ export class FileSystemBank implements Bank {
 
   async isLeaseValid(owner: string): Promise<boolean> {
     try {
-      const lease = JSON.parse(Buffer.from(await this.get(`leases/${owner}`)).toString('utf8')) as { expiresAt?: unknown };
+      const lease = JSON.parse(Buffer.from(await this.get(`leases/${owner}`)).toString('utf8')) as {
+        expiresAt?: unknown;
+      };
       return typeof lease.expiresAt === 'number' && lease.expiresAt > Date.now();
     } catch (error) {
       if (error instanceof HoardError && error.code === 'BANK_OBJECT_NOT_FOUND') return false;

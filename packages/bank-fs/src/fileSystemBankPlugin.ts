@@ -7,7 +7,11 @@ export const FILE_SYSTEM_BANK_SECTION_SCHEMA = {
   type: 'object',
   required: ['file_system_bank_path'],
   properties: {
-    file_system_bank_path: { type: 'string', minLength: 1, description: 'Directory holding the bank (relative to the provider file)' },
+    file_system_bank_path: {
+      type: 'string',
+      minLength: 1,
+      description: 'Directory holding the bank (relative to the provider file)',
+    },
     bank_object_container: {
       type: 'string',
       default: 'hoard',
@@ -24,7 +28,10 @@ export const fileSystemBank = defineBank({
   name: 'fs',
   configSections: { file_system_bank_plugin: FILE_SYSTEM_BANK_SECTION_SCHEMA },
   async create({ config, baseDir }) {
-    const section = config['file_system_bank_plugin'] as { file_system_bank_path: string; bank_object_container: string };
+    const section = config['file_system_bank_plugin'] as {
+      file_system_bank_path: string;
+      bank_object_container: string;
+    };
     return FileSystemBank.create(
       path.join(path.resolve(baseDir, section.file_system_bank_path), section.bank_object_container),
     );

@@ -1,2 +1,2 @@
 export { FileSystemBank } from './FileSystemBank.js';
-export { fileSystemBank, FILE_SYSTEM_BANK_SECTION_SCHEMA } from './fileSystemBankPlugin.js';
+export { FILE_SYSTEM_BANK_SECTION_SCHEMA, fileSystemBank } from './fileSystemBankPlugin.js';

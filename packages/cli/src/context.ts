@@ -6,8 +6,8 @@ import {
   findProvider,
   type LoadProvidersOptions,
   type Logger,
-  type Provider,
   type ProtectionService,
+  type Provider,
   silentLogger,
 } from '@hoard/core';
 import type { Io } from './output.js';
@@ -39,7 +39,10 @@ export function loggerFor(context: CommandContext): Logger {
 }
 
 /** Loads one provider and wires its service. */
-export async function openService(context: CommandContext, providerName: string): Promise<{ provider: Provider; service: ProtectionService }> {
+export async function openService(
+  context: CommandContext,
+  providerName: string,
+): Promise<{ provider: Provider; service: ProtectionService }> {
   const provider = await findProvider(providerName, providerOptions(context));
   const service = await createProtectionService(provider, { logger: loggerFor(context) });
   return { provider, service };

@@ -1,2 +1,2 @@
-export { runCli, type RunCliOptions } from './program.js';
 export type { Io } from './output.js';
+export { type RunCliOptions, runCli } from './program.js';

@@ -1,5 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
-import { checkpointDeleteCommand, checkpointListCommand, checkpointShowCommand } from './commands/checkpoint.js';
+import {
+  checkpointDeleteCommand,
+  checkpointListCommand,
+  checkpointShowCommand,
+} from './commands/checkpoint.js';
 import { flowCommand } from './commands/flow.js';
 import { pluginsListCommand } from './commands/plugins.js';
 import { protectCommand } from './commands/protect.js';
@@ -37,7 +41,11 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .showHelpAfterError('(run with --help for usage)');
 
   const contextOf = (command: Command): CommandContext => {
-    const opts = command.optsWithGlobals() as { json?: boolean; providerDir?: string; logLevel?: CommandContext['logLevel'] };
+    const opts = command.optsWithGlobals() as {
+      json?: boolean;
+      providerDir?: string;
+      logLevel?: CommandContext['logLevel'];
+    };
     return {
       io,
       json: Boolean(opts.json),
@@ -58,8 +66,12 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     };
   const json = () => new Option('--json', 'print JSON on stdout (progress as JSON lines on stderr)');
   const providerDir = () =>
-    new Option('--provider-dir <dir>', 'directory of provider *.conf files (default ./providers.d, env HOARD_PROVIDER_DIR)');
-  const logLevel = () => new Option('--log-level <level>', 'write logs to stderr').choices(['debug', 'info', 'warn', 'error']);
+    new Option(
+      '--provider-dir <dir>',
+      'directory of provider *.conf files (default ./providers.d, env HOARD_PROVIDER_DIR)',
+    );
+  const logLevel = () =>
+    new Option('--log-level <level>', 'write logs to stderr').choices(['debug', 'info', 'warn', 'error']);
 
   program
     .command('flow')
@@ -67,12 +79,21 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .requiredOption('--graph <file>', 'resource graph JSON file')
     .requiredOption('--operation <operation>', 'protect, restore or delete')
     .option('--provider <name>', 'drop tasks of hooks this provider does not implement')
-    .addOption(new Option('--format <format>', 'human view format').choices(['text', 'mermaid', 'dot']).default('text'))
+    .addOption(
+      new Option('--format <format>', 'human view format')
+        .choices(['text', 'mermaid', 'dot'])
+        .default('text'),
+    )
     .addOption(providerDir())
     .addOption(json())
-    .action(async (opts: { graph: string; operation: string; provider?: string; format?: string }, command: Command) => {
-      await action((context) => flowCommand(context, opts))(opts, command);
-    });
+    .action(
+      async (
+        opts: { graph: string; operation: string; provider?: string; format?: string },
+        command: Command,
+      ) => {
+        await action((context) => flowCommand(context, opts))(opts, command);
+      },
+    );
 
   const plugins = program.command('plugins').description('installed plugin packages');
   plugins
@@ -113,9 +134,20 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .addOption(providerDir())
     .addOption(logLevel())
     .addOption(json())
-    .action(async (opts: { provider: string; resource: string[]; parameters?: string; dryRun?: boolean; concurrency?: string }, command: Command) => {
-      await action((context) => protectCommand(context, opts))(opts, command);
-    });
+    .action(
+      async (
+        opts: {
+          provider: string;
+          resource: string[];
+          parameters?: string;
+          dryRun?: boolean;
+          concurrency?: string;
+        },
+        command: Command,
+      ) => {
+        await action((context) => protectCommand(context, opts))(opts, command);
+      },
+    );
 
   program
     .command('restore')
@@ -127,11 +159,16 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .addOption(providerDir())
     .addOption(logLevel())
     .addOption(json())
-    .action(async (opts: { provider: string; checkpoint: string; parameters?: string; concurrency?: string }, command: Command) => {
-      await action((context) => restoreCommand(context, opts))(opts, command);
-    });
+    .action(
+      async (
+        opts: { provider: string; checkpoint: string; parameters?: string; concurrency?: string },
+        command: Command,
+      ) => {
+        await action((context) => restoreCommand(context, opts))(opts, command);
+      },
+    );
 
-  const checkpoint = program.command('checkpoint').description('checkpoints in a provider\'s bank');
+  const checkpoint = program.command('checkpoint').description("checkpoints in a provider's bank");
   checkpoint
     .command('list')
     .description('list checkpoints, newest first')
@@ -151,7 +188,10 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .addOption(providerDir())
     .addOption(json())
     .action(async (id: string, opts: { provider: string }, command: Command) => {
-      await action((context) => checkpointShowCommand(context, { provider: opts.provider, id }))(opts, command);
+      await action((context) => checkpointShowCommand(context, { provider: opts.provider, id }))(
+        opts,
+        command,
+      );
     });
   checkpoint
     .command('delete')
@@ -162,17 +202,27 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .addOption(logLevel())
     .addOption(json())
     .action(async (id: string, opts: { provider: string }, command: Command) => {
-      await action((context) => checkpointDeleteCommand(context, { provider: opts.provider, id }))(opts, command);
+      await action((context) => checkpointDeleteCommand(context, { provider: opts.provider, id }))(
+        opts,
+        command,
+      );
     });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
         return EXIT.ok;
       }
-      if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'USAGE_INVALID', message: error.message } }, null, 2)}\n`);
+      if (wantsJson)
+        io.stdout(
+          `${JSON.stringify({ error: { code: 'USAGE_INVALID', message: error.message } }, null, 2)}\n`,
+        );
       return EXIT.usage;
     }
     return reportError(io, error, wantsJson);

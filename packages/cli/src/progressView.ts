@@ -1,4 +1,4 @@
-import { type ExecutorEvent } from '@hoard/core';
+import type { ExecutorEvent } from '@hoard/core';
 import cliProgress from 'cli-progress';
 import { formatBytes, type Io } from './output.js';
 
@@ -17,7 +17,8 @@ export function createProgressView(io: Io, options: { json: boolean; label: stri
     return {
       onEvent(event) {
         const line: Record<string, unknown> = { time: new Date().toISOString(), ...event };
-        if (event.type === 'task-failed') line['error'] = { code: event.error.code, message: event.error.message };
+        if (event.type === 'task-failed')
+          line['error'] = { code: event.error.code, message: event.error.message };
         io.stderr(`${JSON.stringify(line)}\n`);
       },
       stop() {},

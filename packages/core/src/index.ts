@@ -1,8 +1,18 @@
 import 'reflect-metadata';
 
-export { validateBankKey, validateBankPrefix, encodeKeySegment, decodeKeySegment, MAX_BANK_KEY_BYTES } from './bank/bankKey.js';
-export { collectBody, bodyToStream, type BankBody } from './bank/collectBody.js';
-export { CheckpointStore, checkpointKeys, type ListCheckpointsOptions } from './checkpoint/CheckpointStore.js';
+export {
+  decodeKeySegment,
+  encodeKeySegment,
+  MAX_BANK_KEY_BYTES,
+  validateBankKey,
+  validateBankPrefix,
+} from './bank/bankKey.js';
+export { type BankBody, bodyToStream, collectBody } from './bank/collectBody.js';
+export {
+  CheckpointStore,
+  checkpointKeys,
+  type ListCheckpointsOptions,
+} from './checkpoint/CheckpointStore.js';
 export type {
   CheckpointMetadata,
   CheckpointRecord,
@@ -13,65 +23,82 @@ export type {
   RestoreStatus,
   StoredError,
 } from './checkpoint/types.js';
-export { createProtectionService, type CreateProtectionServiceOptions } from './di/createProtectionService.js';
 export {
-  discoverPluginPackages,
-  resolvePluginPackage,
-  loadEntryPoint,
-  ENTRY_POINT_GROUPS,
-  PLUGIN_API_VERSION,
+  type CreateProtectionServiceOptions,
+  createProtectionService,
+} from './di/createProtectionService.js';
+export {
   type DiscoveredPackage,
   type DiscoveryOptions,
+  discoverPluginPackages,
+  ENTRY_POINT_GROUPS,
   type EntryPointGroup,
+  loadEntryPoint,
+  PLUGIN_API_VERSION,
   type PluginPackage,
+  resolvePluginPackage,
 } from './discovery/discoverPlugins.js';
 export { ERROR_CODES, type ErrorCode } from './errors/codes.js';
-export { HoardError, HoardAggregateError, isHoardError, messageOf, type ErrorContext } from './errors/HoardError.js';
 export {
-  executeFlow,
+  type ErrorContext,
+  HoardAggregateError,
+  HoardError,
+  isHoardError,
+  messageOf,
+} from './errors/HoardError.js';
+export {
   type ExecuteFlowOptions,
   type ExecuteFlowResult,
   type ExecutorEvent,
+  executeFlow,
   type ResourceOutcome,
   type ResourceStatus,
   type TaskRunContext,
 } from './executor/executeFlow.js';
 export { compileFlow } from './flow/compileFlow.js';
-export { pruneFlow } from './flow/pruneFlow.js';
 export {
   FLOW_HOOK_IDS,
+  type Flow,
+  type FlowDocument,
+  type FlowHookId,
   taskCount,
   taskHookName,
   taskId,
   toFlowDocument,
-  type Flow,
-  type FlowDocument,
-  type FlowHookId,
 } from './flow/Flow.js';
+export { pruneFlow } from './flow/pruneFlow.js';
 export { buildResourceGraph } from './graph/buildResourceGraph.js';
-export { parseResourceGraph, readResourceGraphFile, RESOURCE_GRAPH_SCHEMA } from './graph/parseResourceGraph.js';
-export { ResourceGraph, type GraphDocumentResource, type ResourceGraphDocument } from './graph/ResourceGraph.js';
-export { createLogger, silentLogger, type CreateLoggerOptions } from './logging/createLogger.js';
 export {
-  ProtectionService,
+  parseResourceGraph,
+  RESOURCE_GRAPH_SCHEMA,
+  readResourceGraphFile,
+} from './graph/parseResourceGraph.js';
+export {
+  type GraphDocumentResource,
+  ResourceGraph,
+  type ResourceGraphDocument,
+} from './graph/ResourceGraph.js';
+export { type CreateLoggerOptions, createLogger, silentLogger } from './logging/createLogger.js';
+export {
   type DeleteOptions,
   type OperationOptions,
+  ProtectionService,
   type ProtectOptions,
   type ProtectPlan,
   type RestoreOptions,
 } from './operation/ProtectionService.js';
 export {
-  readParametersFile,
   checkParametersDocument,
   type ParametersDocument,
+  readParametersFile,
 } from './operation/resolveParameters.js';
 export {
-  defineBank,
   type Bank,
   type BankCreateContext,
   type BankObjectInfo,
   type BankOptions,
   type BankPlugin,
+  defineBank,
   type ListOptions,
   type PutOptions,
 } from './plugin-api/Bank.js';
@@ -82,8 +109,8 @@ export {
   type ProtectableOptions,
 } from './plugin-api/Protectable.js';
 export {
-  defineProtectionPlugin,
   type CheckpointView,
+  defineProtectionPlugin,
   type Hook,
   type HookContext,
   type OperationHooks,
@@ -97,28 +124,34 @@ export {
 } from './plugin-api/ProtectionPlugin.js';
 export {
   HOOK_NAMES,
-  OPERATIONS,
-  resourceKey,
   type HookName,
   type JsonObject,
   type JsonSchema,
   type JsonValue,
   type Logger,
   type LogLevel,
+  OPERATIONS,
   type Operation,
   type Resource,
   type ResourceRef,
+  resourceKey,
 } from './plugin-api/types.js';
 export {
+  DEFAULT_PROVIDER_DIR,
   findProvider,
+  type LoadProvidersOptions,
   loadProviderFile,
   loadProviders,
-  providerDirectory,
-  DEFAULT_PROVIDER_DIR,
-  type LoadProvidersOptions,
   type ProviderEntry,
+  providerDirectory,
 } from './provider/loadProviders.js';
-export { parseIni, type IniEntry, type IniSection } from './provider/parseIni.js';
 export type { LoadedProtectionPlugin, Provider, ProviderOptions } from './provider/Provider.js';
+export { type IniEntry, type IniSection, parseIni } from './provider/parseIni.js';
 export { redactSecrets } from './schema/redactSecrets.js';
-export { compileSchema, validate, REDACTED, type CompiledSchema, type ValidationProblem } from './schema/validation.js';
+export {
+  type CompiledSchema,
+  compileSchema,
+  REDACTED,
+  type ValidationProblem,
+  validate,
+} from './schema/validation.js';

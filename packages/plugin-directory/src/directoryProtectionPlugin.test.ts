@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileSystemBank } from '@hoard/bank-fs';
@@ -28,7 +39,9 @@ async function makeTree(root: string): Promise<void> {
 async function snapshot(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   async function visit(relative: string): Promise<void> {
-    for (const entry of (await readdir(path.join(root, relative), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of (await readdir(path.join(root, relative), { withFileTypes: true })).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
       const abs = path.join(root, rel);
       if (entry.isSymbolicLink()) out[rel] = `link ${await readlink(abs)}`;
@@ -37,7 +50,9 @@ async function snapshot(root: string): Promise<Record<string, string>> {
         await visit(rel);
       } else {
         const info = await stat(abs);
-        const hash = createHash('sha256').update(await readFile(abs)).digest('hex');
+        const hash = createHash('sha256')
+          .update(await readFile(abs))
+          .digest('hex');
         out[rel] = `file ${(info.mode & 0o7777).toString(8)} ${Math.round(info.mtimeMs)} ${hash}`;
       }
     }
@@ -48,7 +63,11 @@ async function snapshot(root: string): Promise<Record<string, string>> {
 
 async function setup() {
   const bank = await FileSystemBank.create(path.join(scratch, 'bank'));
-  const provider = createTestProvider({ protectables: [directoryProtectable], plugins: [directoryProtectionPlugin], bank });
+  const provider = createTestProvider({
+    protectables: [directoryProtectable],
+    plugins: [directoryProtectionPlugin],
+    bank,
+  });
   const service = await createProtectionService(provider);
   return { bank, service };
 }
@@ -101,7 +120,9 @@ describe('directory plugin', () => {
       parameters: { [key]: { target: source } },
     });
     expect(onOriginal.status).toBe('fail');
-    expect(onOriginal.resources[key]!.error?.message).toContain(`Restore target '${source}' exists and is not empty`);
+    expect(onOriginal.resources[key]!.error?.message).toContain(
+      `Restore target '${source}' exists and is not empty`,
+    );
     await writeFile(path.join(source, 'a.txt'), 'changed');
     const overwritten = await service.restore({
       checkpointId: checkpoint.id,
@@ -133,7 +154,10 @@ describe('directory plugin', () => {
     const info = JSON.parse(Buffer.from(await bank.get(infoKey)).toString()) as { files: { path: string }[] };
     info.files[0]!.path = '../../escaped';
     await bank.put(infoKey, JSON.stringify(info));
-    const restore = await service.restore({ checkpointId: checkpoint.id, parameters: { [key]: { target: path.join(scratch, 't') } } });
+    const restore = await service.restore({
+      checkpointId: checkpoint.id,
+      parameters: { [key]: { target: path.join(scratch, 't') } },
+    });
     expect(restore.status).toBe('fail');
     expect(restore.resources[key]!.error?.message).toContain('would leave the restore target');
     await expect(stat(path.join(scratch, '..', 'escaped'))).rejects.toThrow();
@@ -142,16 +166,23 @@ describe('directory plugin', () => {
   it('rejects unknown parameters before anything is written', async () => {
     const { bank, service } = await setup();
     const error = await service
-      .protect({ resources: [await directoryResource(source)], parameters: { [DIRECTORY_RESOURCE_TYPE]: { exclud: [] } } })
+      .protect({
+        resources: [await directoryResource(source)],
+        parameters: { [DIRECTORY_RESOURCE_TYPE]: { exclud: [] } },
+      })
       .catch((e: Error & { code: string }) => e);
     expect(error.code).toBe('PARAMETERS_INVALID');
-    expect(error.message).toContain(`parameters: ${DIRECTORY_RESOURCE_TYPE}#${source}.exclud: is not allowed (unknown field)`);
+    expect(error.message).toContain(
+      `parameters: ${DIRECTORY_RESOURCE_TYPE}#${source}.exclud: is not allowed (unknown field)`,
+    );
     const keys: string[] = [];
     for await (const o of bank.list({ prefix: '' })) keys.push(o.key);
     expect(keys).toEqual([]);
   });
 
   it('names a missing directory', async () => {
-    await expect(directoryResource(path.join(scratch, 'nope'))).rejects.toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
+    await expect(directoryResource(path.join(scratch, 'nope'))).rejects.toMatchObject({
+      code: 'RESOURCE_NOT_FOUND',
+    });
   });
 });

@@ -1,6 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, readlink, rename, rm, stat, symlink, utimes } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  utimes,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { defineProtectionPlugin, HoardError, type HookContext, type JsonObject } from '@hoard/core';
 import { DIRECTORY_RESOURCE_TYPE } from './directoryProtectable.js';
@@ -26,7 +38,11 @@ interface DirectorySavedInfo {
 }
 
 /** Relative paths in POSIX form, depth-first, sorted, without following symlinks. */
-async function walk(root: string, exclude: ReadonlySet<string>, relative = ''): Promise<{ path: string; kind: 'file' | 'directory' | 'symlink' }[]> {
+async function walk(
+  root: string,
+  exclude: ReadonlySet<string>,
+  relative = '',
+): Promise<{ path: string; kind: 'file' | 'directory' | 'symlink' }[]> {
   const out: { path: string; kind: 'file' | 'directory' | 'symlink' }[] = [];
   const entries = await readdir(path.join(root, relative), { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -49,8 +65,14 @@ async function walk(root: string, exclude: ReadonlySet<string>, relative = ''): 
  */
 function safeJoin(target: string, relative: string): string {
   const parts = relative.split('/');
-  if (relative.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\') || p.includes('\0'))) {
-    throw new HoardError('CHECKPOINT_INVALID', `Saved path ${JSON.stringify(relative)} would leave the restore target`);
+  if (
+    relative.startsWith('/') ||
+    parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\') || p.includes('\0'))
+  ) {
+    throw new HoardError(
+      'CHECKPOINT_INVALID',
+      `Saved path ${JSON.stringify(relative)} would leave the restore target`,
+    );
   }
   return path.join(target, ...parts);
 }
@@ -87,7 +109,10 @@ async function protectMain(context: HookContext): Promise<JsonObject> {
         const hash = createHash('sha256');
         let size = 0;
         async function* hashed() {
-          for await (const chunk of createReadStream(absolute, { highWaterMark: 1024 * 1024, signal: context.signal })) {
+          for await (const chunk of createReadStream(absolute, {
+            highWaterMark: 1024 * 1024,
+            signal: context.signal,
+          })) {
             const bytes = chunk as Buffer;
             hash.update(bytes);
             size += bytes.length;
@@ -96,7 +121,14 @@ async function protectMain(context: HookContext): Promise<JsonObject> {
           }
         }
         await context.bank.put(object, hashed());
-        return { path: entry.path, mode: before.mode & 0o7777, mtimeMs: before.mtimeMs, size, sha256: hash.digest('hex'), object };
+        return {
+          path: entry.path,
+          mode: before.mode & 0o7777,
+          mtimeMs: before.mtimeMs,
+          size,
+          sha256: hash.digest('hex'),
+          object,
+        };
       });
       info.files.push(saved);
       info.totalBytes += saved.size;
@@ -144,11 +176,16 @@ async function restoreFile(context: HookContext, file: SavedFile, destination: s
 async function restoreMain(context: HookContext): Promise<JsonObject> {
   const info = (await context.getSavedInfo()) as unknown as DirectorySavedInfo | undefined;
   if (info === undefined) {
-    throw new HoardError('CHECKPOINT_INVALID', `Checkpoint ${context.checkpoint.id} has no saved info for '${context.resource.id}'`);
+    throw new HoardError(
+      'CHECKPOINT_INVALID',
+      `Checkpoint ${context.checkpoint.id} has no saved info for '${context.resource.id}'`,
+    );
   }
   const overwrite = context.parameters['overwrite'] === true;
   const suffix = (context.restoreId ?? randomBytes(4).toString('hex')).slice(-8);
-  const target = path.resolve((context.parameters['target'] as string | undefined) ?? `${info.root}-restored-${suffix}`);
+  const target = path.resolve(
+    (context.parameters['target'] as string | undefined) ?? `${info.root}-restored-${suffix}`,
+  );
   if (!overwrite && !(await isEmptyOrMissing(target))) {
     throw new HoardError(
       'PARAMETERS_INVALID',
@@ -161,7 +198,8 @@ async function restoreMain(context: HookContext): Promise<JsonObject> {
   const staging = overwrite ? target : `${target}.hoard-partial-${randomBytes(4).toString('hex')}`;
   await mkdir(staging, { recursive: true });
   try {
-    for (const directory of info.directories) await mkdir(safeJoin(staging, directory.path), { recursive: true });
+    for (const directory of info.directories)
+      await mkdir(safeJoin(staging, directory.path), { recursive: true });
     let done = 0;
     context.progress.items(0, info.files.length);
     for (const file of info.files) {
@@ -177,7 +215,8 @@ async function restoreMain(context: HookContext): Promise<JsonObject> {
       await symlink(link.target, destination);
     }
     // Directory modes last: a read-only directory would refuse the files written into it.
-    for (const directory of [...info.directories].reverse()) await chmod(safeJoin(staging, directory.path), directory.mode);
+    for (const directory of [...info.directories].reverse())
+      await chmod(safeJoin(staging, directory.path), directory.mode);
     if (staging !== target) {
       await rm(target, { recursive: false, force: true }).catch(() => {});
       await rename(staging, target);

@@ -1,2 +1,2 @@
-export { directoryProtectable, directoryResource, DIRECTORY_RESOURCE_TYPE } from './directoryProtectable.js';
+export { DIRECTORY_RESOURCE_TYPE, directoryProtectable, directoryResource } from './directoryProtectable.js';
 export { directoryProtectionPlugin } from './directoryProtectionPlugin.js';

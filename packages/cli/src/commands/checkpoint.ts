@@ -12,7 +12,8 @@ export async function checkpointListCommand(
   let limit: number | undefined;
   if (options.limit !== undefined) {
     limit = Number(options.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit must be a positive integer, got '${options.limit}'`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw usageError(`--limit must be a positive integer, got '${options.limit}'`);
   }
   const { service } = await openService(context, options.provider);
   const checkpoints = await service.listCheckpoints({
@@ -22,7 +23,10 @@ export async function checkpointListCommand(
   if (context.json) {
     printJson(
       context.io,
-      checkpoints.map(({ graph, parameters, ...rest }) => ({ ...rest, resourceCount: graph.resources.length })),
+      checkpoints.map(({ graph, parameters, ...rest }) => ({
+        ...rest,
+        resourceCount: graph.resources.length,
+      })),
     );
   } else if (checkpoints.length === 0) {
     context.io.stdout('No checkpoints.\n');
@@ -43,7 +47,10 @@ export async function checkpointListCommand(
 }
 
 /** `hoard checkpoint show`. */
-export async function checkpointShowCommand(context: CommandContext, options: { provider: string; id: string }): Promise<number> {
+export async function checkpointShowCommand(
+  context: CommandContext,
+  options: { provider: string; id: string },
+): Promise<number> {
   const { service } = await openService(context, options.provider);
   const checkpoint = await service.getCheckpoint(options.id);
   if (context.json) printJson(context.io, checkpoint);
@@ -52,12 +59,19 @@ export async function checkpointShowCommand(context: CommandContext, options: { 
 }
 
 /** `hoard checkpoint delete`. */
-export async function checkpointDeleteCommand(context: CommandContext, options: { provider: string; id: string }): Promise<number> {
+export async function checkpointDeleteCommand(
+  context: CommandContext,
+  options: { provider: string; id: string },
+): Promise<number> {
   const { service } = await openService(context, options.provider);
   const view = createProgressView(context.io, { json: context.json, label: 'delete' });
   let result: Awaited<ReturnType<typeof service.deleteCheckpoint>>;
   try {
-    result = await service.deleteCheckpoint({ checkpointId: options.id, signal: context.signal, onEvent: (e) => view.onEvent(e) });
+    result = await service.deleteCheckpoint({
+      checkpointId: options.id,
+      signal: context.signal,
+      onEvent: (e) => view.onEvent(e),
+    });
   } finally {
     view.stop();
   }
@@ -66,7 +80,9 @@ export async function checkpointDeleteCommand(context: CommandContext, options: 
     printJson(context.io, {
       id: result.id,
       status: result.status,
-      ...(error ? { error: { code: error.code ?? 'OPERATION_FAILED', message: error.message ?? String(error) } } : {}),
+      ...(error
+        ? { error: { code: error.code ?? 'OPERATION_FAILED', message: error.message ?? String(error) } }
+        : {}),
     });
   } else {
     context.io.stdout(`Checkpoint ${result.id}: ${result.status}${error ? `: ${error.message}` : ''}\n`);

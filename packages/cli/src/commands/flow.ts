@@ -3,8 +3,8 @@ import {
   type Flow,
   findProvider,
   HoardError,
-  type Operation,
   OPERATIONS,
+  type Operation,
   pruneFlow,
   readResourceGraphFile,
   taskHookName,
@@ -45,14 +45,16 @@ export function flowSteps(flow: Flow): number[][] {
 
 function mermaid(flow: Flow): string {
   const lines = ['flowchart TD'];
-  for (let t = 0; t < flow.taskResource.length; t++) lines.push(`  t${t}["${taskId(flow, t).replace(/"/g, '#quot;')}"]`);
+  for (let t = 0; t < flow.taskResource.length; t++)
+    lines.push(`  t${t}["${taskId(flow, t).replace(/"/g, '#quot;')}"]`);
   for (let e = 0; e < flow.edgeFrom.length; e++) lines.push(`  t${flow.edgeFrom[e]} --> t${flow.edgeTo[e]}`);
   return `${lines.join('\n')}\n`;
 }
 
 function dot(flow: Flow): string {
   const lines = ['digraph flow {', '  rankdir=TB;', '  node [shape=box];'];
-  for (let t = 0; t < flow.taskResource.length; t++) lines.push(`  t${t} [label=${JSON.stringify(taskId(flow, t))}];`);
+  for (let t = 0; t < flow.taskResource.length; t++)
+    lines.push(`  t${t} [label=${JSON.stringify(taskId(flow, t))}];`);
   for (let e = 0; e < flow.edgeFrom.length; e++) lines.push(`  t${flow.edgeFrom[e]} -> t${flow.edgeTo[e]};`);
   lines.push('}');
   return `${lines.join('\n')}\n`;
@@ -60,7 +62,9 @@ function dot(flow: Flow): string {
 
 function human(flow: Flow): string {
   const steps = flowSteps(flow);
-  const lines = [`Flow for ${flow.operation}: ${flow.taskResource.length} tasks, ${flow.edgeFrom.length} edges, ${steps.length} steps`];
+  const lines = [
+    `Flow for ${flow.operation}: ${flow.taskResource.length} tasks, ${flow.edgeFrom.length} edges, ${steps.length} steps`,
+  ];
   steps.forEach((step, i) => {
     lines.push(`step ${i + 1}:`);
     for (const t of step) lines.push(`  ${taskId(flow, t)}`);
@@ -74,13 +78,16 @@ export async function flowCommand(context: CommandContext, options: FlowCommandO
     throw usageError(`--operation must be one of ${OPERATIONS.join(', ')}, got '${options.operation}'`);
   }
   const format = options.format ?? 'text';
-  if (!['text', 'mermaid', 'dot'].includes(format)) throw usageError(`--format must be text, mermaid or dot, got '${format}'`);
+  if (!['text', 'mermaid', 'dot'].includes(format))
+    throw usageError(`--format must be text, mermaid or dot, got '${format}'`);
   const operation = options.operation as Operation;
   const graph = await readResourceGraphFile(options.graph);
   let flow = compileFlow(graph, operation);
   if (options.provider !== undefined) {
     const provider = await findProvider(options.provider, providerOptions(context));
-    const missing = [...new Set(graph.resources.map((r) => r.type))].filter((t) => !provider.pluginByType.has(t));
+    const missing = [...new Set(graph.resources.map((r) => r.type))].filter(
+      (t) => !provider.pluginByType.has(t),
+    );
     if (missing.length > 0) {
       throw new HoardError(
         'PROTECTION_PLUGIN_NOT_FOUND',
@@ -90,7 +97,9 @@ export async function flowCommand(context: CommandContext, options: FlowCommandO
     const compiled = flow;
     flow = pruneFlow(compiled, (t) => {
       const type = graph.resources[compiled.taskResource[t]!]!.type;
-      return provider.pluginByType.get(type)?.plugin.hooks[operation]?.[taskHookName(compiled, t)] !== undefined;
+      return (
+        provider.pluginByType.get(type)?.plugin.hooks[operation]?.[taskHookName(compiled, t)] !== undefined
+      );
     });
   }
   if (context.json) printJson(context.io, toFlowDocument(flow));

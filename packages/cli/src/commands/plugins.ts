@@ -31,7 +31,11 @@ export async function pluginsListCommand(context: CommandContext): Promise<numbe
         for (const [name, target] of Object.entries(found.package.entryPoints[group] ?? {})) {
           const entry: EntryReport = { group, name, target };
           try {
-            const loaded = await loadEntryPoint<Protectable | ProtectionPlugin | BankPlugin>(found.package, group, name);
+            const loaded = await loadEntryPoint<Protectable | ProtectionPlugin | BankPlugin>(
+              found.package,
+              group,
+              name,
+            );
             entry.kind = loaded.$$type;
             if (loaded.$$type === '@hoard/Protectable') entry.resourceTypes = [loaded.resourceType];
             if (loaded.$$type === '@hoard/ProtectionPlugin') entry.resourceTypes = [...loaded.resourceTypes];
@@ -63,7 +67,9 @@ export async function pluginsListCommand(context: CommandContext): Promise<numbe
       rows.push([
         `${report.name}@${report.version}`,
         `${e.group}.${e.name}`,
-        e.error ? `ERROR ${e.error.code}: ${e.error.message}` : (e.resourceTypes ?? []).join(', ') || '(bank)',
+        e.error
+          ? `ERROR ${e.error.code}: ${e.error.message}`
+          : (e.resourceTypes ?? []).join(', ') || '(bank)',
       ]);
     }
   }

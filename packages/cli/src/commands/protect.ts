@@ -25,12 +25,18 @@ export interface ProtectCommandOptions {
 }
 
 /** Parses `TYPE#ID` and asks the type's protectable to show it. */
-export async function resolveResources(provider: Provider, references: string[], context: CommandContext): Promise<Resource[]> {
+export async function resolveResources(
+  provider: Provider,
+  references: string[],
+  context: CommandContext,
+): Promise<Resource[]> {
   const resources: Resource[] = [];
   for (const reference of references) {
     const hash = reference.indexOf('#');
     if (hash <= 0 || hash === reference.length - 1) {
-      throw usageError(`--resource must look like TYPE#ID (e.g. Hoard::Local::Directory#/srv/app), got '${reference}'`);
+      throw usageError(
+        `--resource must look like TYPE#ID (e.g. Hoard::Local::Directory#/srv/app), got '${reference}'`,
+      );
     }
     const type = reference.slice(0, hash);
     const id = reference.slice(hash + 1);
@@ -42,7 +48,12 @@ export async function resolveResources(provider: Provider, references: string[],
         { resourceKey: reference },
       );
     }
-    resources.push(await protectable.show({ config: provider.config, signal: context.signal, logger: loggerFor(context) }, id));
+    resources.push(
+      await protectable.show(
+        { config: provider.config, signal: context.signal, logger: loggerFor(context) },
+        id,
+      ),
+    );
   }
   return resources;
 }
@@ -51,7 +62,8 @@ export async function resolveResources(provider: Provider, references: string[],
 export function parseConcurrency(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw usageError(`--concurrency must be an integer from 1 to 1024, got '${value}'`);
+  if (!Number.isInteger(n) || n < 1 || n > 1024)
+    throw usageError(`--concurrency must be an integer from 1 to 1024, got '${value}'`);
   return n;
 }
 
@@ -65,15 +77,21 @@ export function describeCheckpoint(checkpoint: CheckpointRecord): string {
   for (const [key, status] of Object.entries(checkpoint.resources)) {
     lines.push(`  ${status.status.padEnd(9)} ${key}${status.error ? `: ${status.error.message}` : ''}`);
   }
-  if (checkpoint.error && !Object.values(checkpoint.resources).some((r) => r.error)) lines.push(`  error: ${checkpoint.error.message}`);
+  if (checkpoint.error && !Object.values(checkpoint.resources).some((r) => r.error))
+    lines.push(`  error: ${checkpoint.error.message}`);
   return `${lines.join('\n')}\n`;
 }
 
 /** `hoard protect`. */
-export async function protectCommand(context: CommandContext, options: ProtectCommandOptions): Promise<number> {
+export async function protectCommand(
+  context: CommandContext,
+  options: ProtectCommandOptions,
+): Promise<number> {
   if (options.resource.length === 0) throw usageError('protect needs at least one --resource TYPE#ID');
   const concurrency = parseConcurrency(options.concurrency);
-  const parameters: ParametersDocument = options.parameters ? await readParametersFile(options.parameters) : {};
+  const parameters: ParametersDocument = options.parameters
+    ? await readParametersFile(options.parameters)
+    : {};
   const { provider, service } = await openService(context, options.provider);
   const resources = await resolveResources(provider, options.resource, context);
   const base = {
@@ -86,22 +104,37 @@ export async function protectCommand(context: CommandContext, options: ProtectCo
   if (options.dryRun) {
     const plan = await service.plan(base);
     if (context.json) {
-      printJson(context.io, { dryRun: true, graph: plan.graph.toDocument(), flow: toFlowDocument(plan.flow), parameters: plan.parameters });
+      printJson(context.io, {
+        dryRun: true,
+        graph: plan.graph.toDocument(),
+        flow: toFlowDocument(plan.flow),
+        parameters: plan.parameters,
+      });
     } else {
-      const lines = [`Dry run: nothing was written. Provider ${provider.name}, bank ${provider.bankPackage}.`, 'Resource graph:'];
+      const lines = [
+        `Dry run: nothing was written. Provider ${provider.name}, bank ${provider.bankPackage}.`,
+        'Resource graph:',
+      ];
       const printed = new Set<number>();
       const tree = (node: number, depth: number): void => {
         const r = plan.graph.resources[node]!;
-        lines.push(`${'  '.repeat(depth + 1)}${resourceKey(r)}${r.name ? ` (${r.name})` : ''}${printed.has(node) ? ' (see above)' : ''}`);
+        lines.push(
+          `${'  '.repeat(depth + 1)}${resourceKey(r)}${r.name ? ` (${r.name})` : ''}${printed.has(node) ? ' (see above)' : ''}`,
+        );
         if (printed.has(node)) return;
         printed.add(node);
         for (const c of plan.graph.children[node]!) tree(c, depth + 1);
       };
       for (const root of plan.graph.roots()) tree(root, 0);
-      lines.push(`Compiled order (${plan.flow.taskResource.length} tasks; tasks of one step may run in parallel):`);
-      flowSteps(plan.flow).forEach((step, i) => lines.push(`  ${i + 1}. ${step.map((t) => taskId(plan.flow, t)).join(', ')}`));
+      lines.push(
+        `Compiled order (${plan.flow.taskResource.length} tasks; tasks of one step may run in parallel):`,
+      );
+      for (const [i, step] of flowSteps(plan.flow).entries()) {
+        lines.push(`  ${i + 1}. ${step.map((t) => taskId(plan.flow, t)).join(', ')}`);
+      }
       lines.push('Validated parameters:');
-      for (const [key, value] of Object.entries(plan.parameters)) lines.push(`  ${key}: ${JSON.stringify(value)}`);
+      for (const [key, value] of Object.entries(plan.parameters))
+        lines.push(`  ${key}: ${JSON.stringify(value)}`);
       context.io.stdout(`${lines.join('\n')}\n`);
     }
     return EXIT.ok;

@@ -25,12 +25,21 @@ export function describeProvider(provider: Provider) {
       package: p.packageName,
       name: p.plugin.name,
       resourceTypes: [...p.plugin.resourceTypes],
-      hooks: Object.fromEntries(Object.entries(p.plugin.hooks).map(([op, hooks]) => [op, Object.keys(hooks ?? {})])),
+      hooks: Object.fromEntries(
+        Object.entries(p.plugin.hooks).map(([op, hooks]) => [op, Object.keys(hooks ?? {})]),
+      ),
     })),
-    protectables: provider.protectables.map((p) => ({ name: p.name, resourceType: p.resourceType, parentTypes: [...p.parentTypes] })),
+    protectables: provider.protectables.map((p) => ({
+      name: p.name,
+      resourceType: p.resourceType,
+      parentTypes: [...p.parentTypes],
+    })),
     options: provider.options,
     config: Object.fromEntries(
-      Object.entries(provider.config).map(([section, values]) => [section, redactSecrets(secretSchemaOf(provider, section), values)]),
+      Object.entries(provider.config).map(([section, values]) => [
+        section,
+        redactSecrets(secretSchemaOf(provider, section), values),
+      ]),
     ),
     warnings: provider.warnings,
   };
@@ -48,7 +57,13 @@ export async function providerListCommand(context: CommandContext): Promise<numb
         name: e.name,
         enabled: e.enabled,
         status: e.error ? (e.enabled ? 'error' : 'disabled') : 'ok',
-        ...(e.provider ? { bank: e.provider.bankPackage, plugins: e.provider.plugins.map((p) => p.packageName), warnings: e.provider.warnings } : {}),
+        ...(e.provider
+          ? {
+              bank: e.provider.bankPackage,
+              plugins: e.provider.plugins.map((p) => p.packageName),
+              warnings: e.provider.warnings,
+            }
+          : {}),
         ...(e.error ? { error: { code: e.error.code, message: oneLine(e.error) } } : {}),
       })),
     );
@@ -65,7 +80,9 @@ export async function providerListCommand(context: CommandContext): Promise<numb
         e.name ?? '-',
         e.id ?? '-',
         path.basename(e.file),
-        e.error ? `${e.enabled ? 'ERROR' : 'disabled'} ${e.error.code}: ${oneLine(e.error)}` : `ok (${e.provider!.plugins.length} plugins, bank ${e.provider!.bankPackage})`,
+        e.error
+          ? `${e.enabled ? 'ERROR' : 'disabled'} ${e.error.code}: ${oneLine(e.error)}`
+          : `ok (${e.provider!.plugins.length} plugins, bank ${e.provider!.bankPackage})`,
       ]),
     ]),
   );
@@ -92,7 +109,8 @@ export async function providerShowCommand(context: CommandContext, name: string)
   ];
   for (const [section, values] of Object.entries(description.config)) {
     lines.push(`  [${section}]`);
-    for (const [k, v] of Object.entries(values)) lines.push(`    ${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    for (const [k, v] of Object.entries(values))
+      lines.push(`    ${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   }
   for (const warning of description.warnings) lines.push(`  warning: ${warning}`);
   context.io.stdout(`${lines.join('\n')}\n`);

@@ -1,4 +1,4 @@
-import { type ParametersDocument, readParametersFile, type RestoreRecord } from '@hoard/core';
+import { type ParametersDocument, type RestoreRecord, readParametersFile } from '@hoard/core';
 import { type CommandContext, openService } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { printJson } from '../output.js';
@@ -14,7 +14,9 @@ export interface RestoreCommandOptions {
 }
 
 function describeRestore(restore: RestoreRecord): string {
-  const lines = [`Restore ${restore.id} of checkpoint ${restore.checkpointId}: ${restore.status}${restore.reason ? ` (${restore.reason})` : ''}`];
+  const lines = [
+    `Restore ${restore.id} of checkpoint ${restore.checkpointId}: ${restore.status}${restore.reason ? ` (${restore.reason})` : ''}`,
+  ];
   for (const [key, r] of Object.entries(restore.resources)) {
     lines.push(`  ${r.status.padEnd(9)} ${key}${r.error ? `: ${r.error.message}` : ''}`);
     if (r.result !== undefined) lines.push(`            ${JSON.stringify(r.result)}`);
@@ -23,9 +25,14 @@ function describeRestore(restore: RestoreRecord): string {
 }
 
 /** `hoard restore`. */
-export async function restoreCommand(context: CommandContext, options: RestoreCommandOptions): Promise<number> {
+export async function restoreCommand(
+  context: CommandContext,
+  options: RestoreCommandOptions,
+): Promise<number> {
   const concurrency = parseConcurrency(options.concurrency);
-  const parameters: ParametersDocument = options.parameters ? await readParametersFile(options.parameters) : {};
+  const parameters: ParametersDocument = options.parameters
+    ? await readParametersFile(options.parameters)
+    : {};
   const { service } = await openService(context, options.provider);
   const view = createProgressView(context.io, { json: context.json, label: 'restore' });
   let restore: RestoreRecord;

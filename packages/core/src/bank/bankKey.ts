@@ -15,19 +15,25 @@ const SEGMENT = /^(?:[A-Za-z0-9._~@-]|%[0-9A-Fa-f]{2})+$/;
  */
 export function validateBankKey(key: string, options: { allowTrailingSlash?: boolean } = {}): string[] {
   const fail = (why: string): never => {
-    throw new HoardError('BANK_KEY_INVALID', `Bank key ${JSON.stringify(key.slice(0, 200))} is invalid: ${why}`, {
-      details: { key: key.slice(0, 200) },
-    });
+    throw new HoardError(
+      'BANK_KEY_INVALID',
+      `Bank key ${JSON.stringify(key.slice(0, 200))} is invalid: ${why}`,
+      {
+        details: { key: key.slice(0, 200) },
+      },
+    );
   };
   if (typeof key !== 'string' || key.length === 0) fail('it is empty');
-  if (Buffer.byteLength(key, 'utf8') > MAX_BANK_KEY_BYTES) fail(`it is longer than ${MAX_BANK_KEY_BYTES} bytes`);
+  if (Buffer.byteLength(key, 'utf8') > MAX_BANK_KEY_BYTES)
+    fail(`it is longer than ${MAX_BANK_KEY_BYTES} bytes`);
   if (key.startsWith('/')) fail('it must not start with "/"');
   const body = options.allowTrailingSlash && key.endsWith('/') ? key.slice(0, -1) : key;
   const segments = body.split('/');
   for (const segment of segments) {
     if (segment === '') fail('it has an empty segment');
     if (segment === '.' || segment === '..') fail(`segment "${segment}" is not allowed`);
-    if (!SEGMENT.test(segment)) fail(`segment ${JSON.stringify(segment.slice(0, 100))} has a character that must be percent-encoded`);
+    if (!SEGMENT.test(segment))
+      fail(`segment ${JSON.stringify(segment.slice(0, 100))} has a character that must be percent-encoded`);
   }
   return segments;
 }
@@ -45,14 +51,22 @@ export function validateBankPrefix(prefix: string): void {
   const last = segments.pop()!;
   if (segments.length > 0) validateBankKey(segments.join('/'));
   if (last !== '' && !/^(?:[A-Za-z0-9._~@-]|%[0-9A-Fa-f]{0,2})+$/.test(last)) {
-    throw new HoardError('BANK_KEY_INVALID', `Bank prefix ${JSON.stringify(prefix.slice(0, 200))} is invalid`, {
-      details: { prefix: prefix.slice(0, 200) },
-    });
+    throw new HoardError(
+      'BANK_KEY_INVALID',
+      `Bank prefix ${JSON.stringify(prefix.slice(0, 200))} is invalid`,
+      {
+        details: { prefix: prefix.slice(0, 200) },
+      },
+    );
   }
   if (prefix.endsWith('/') && (last === '.' || last === '..' || last === '')) {
-    throw new HoardError('BANK_KEY_INVALID', `Bank prefix ${JSON.stringify(prefix.slice(0, 200))} is invalid`, {
-      details: { prefix: prefix.slice(0, 200) },
-    });
+    throw new HoardError(
+      'BANK_KEY_INVALID',
+      `Bank prefix ${JSON.stringify(prefix.slice(0, 200))} is invalid`,
+      {
+        details: { prefix: prefix.slice(0, 200) },
+      },
+    );
   }
 }
 

@@ -19,7 +19,8 @@ export const checkpointKeys = {
   metadata: (id: string) => `checkpoints/${id}/metadata.json`,
   status: (id: string) => `checkpoints/${id}/status.json`,
   resource: (id: string, key: string) => `checkpoints/${id}/resources/${encodeKeySegment(key)}/`,
-  savedInfo: (id: string, key: string) => `checkpoints/${id}/resources/${encodeKeySegment(key)}/saved-info.json`,
+  savedInfo: (id: string, key: string) =>
+    `checkpoints/${id}/resources/${encodeKeySegment(key)}/saved-info.json`,
   resourceData: (id: string, key: string) => `checkpoints/${id}/resources/${encodeKeySegment(key)}/data/`,
   byDate: (date: string, id: string) => `indices/by-date/${date}/${id}`,
   byPlan: (plan: string, id: string) => `indices/by-plan/${encodeKeySegment(plan)}/${id}`,
@@ -71,7 +72,12 @@ export class CheckpointStore {
     try {
       return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
     } catch (error) {
-      throw new HoardError('CHECKPOINT_INVALID', `Bank object '${key}' is not valid JSON`, {}, { cause: error });
+      throw new HoardError(
+        'CHECKPOINT_INVALID',
+        `Bank object '${key}' is not valid JSON`,
+        {},
+        { cause: error },
+      );
     }
   }
 
@@ -86,8 +92,10 @@ export class CheckpointStore {
       resources: Object.fromEntries(resources.map((k) => [k, { status: 'protecting' }])),
     });
     await this.bank.put(checkpointKeys.byDate(metadata.createdAt.slice(0, 10), metadata.id), '');
-    if (metadata.projectId !== undefined) await this.bank.put(checkpointKeys.byProject(metadata.projectId, metadata.id), '');
-    if (metadata.planId !== undefined) await this.bank.put(checkpointKeys.byPlan(metadata.planId, metadata.id), '');
+    if (metadata.projectId !== undefined)
+      await this.bank.put(checkpointKeys.byProject(metadata.projectId, metadata.id), '');
+    if (metadata.planId !== undefined)
+      await this.bank.put(checkpointKeys.byPlan(metadata.planId, metadata.id), '');
   }
 
   /** Writes `status.json`. */
@@ -117,7 +125,10 @@ export class CheckpointStore {
     }
     const metadata = await this.getJson<CheckpointMetadata>(checkpointKeys.metadata(id));
     if (metadata === undefined) {
-      throw new HoardError('CHECKPOINT_NOT_FOUND', `Checkpoint '${id}' does not exist in ${this.bank.description}`);
+      throw new HoardError(
+        'CHECKPOINT_NOT_FOUND',
+        `Checkpoint '${id}' does not exist in ${this.bank.description}`,
+      );
     }
     const status = await this.getJson<CheckpointStatusRecord>(checkpointKeys.status(id));
     const record: CheckpointRecord = {
@@ -168,12 +179,14 @@ export class CheckpointStore {
   /** Deletes every object of a checkpoint (status last) and its index entries. */
   async purge(record: CheckpointMetadata): Promise<void> {
     const keys: string[] = [];
-    for await (const object of this.bank.list({ prefix: checkpointKeys.root(record.id) })) keys.push(object.key);
+    for await (const object of this.bank.list({ prefix: checkpointKeys.root(record.id) }))
+      keys.push(object.key);
     const statusKey = checkpointKeys.status(record.id);
     const metadataKey = checkpointKeys.metadata(record.id);
     for (const key of keys) if (key !== statusKey && key !== metadataKey) await this.bank.delete(key);
     await this.bank.delete(checkpointKeys.byDate(record.createdAt.slice(0, 10), record.id));
-    if (record.projectId !== undefined) await this.bank.delete(checkpointKeys.byProject(record.projectId, record.id));
+    if (record.projectId !== undefined)
+      await this.bank.delete(checkpointKeys.byProject(record.projectId, record.id));
     if (record.planId !== undefined) await this.bank.delete(checkpointKeys.byPlan(record.planId, record.id));
     await this.bank.delete(metadataKey);
     await this.bank.delete(statusKey);

@@ -1,5 +1,5 @@
-import type { ResourceGraphDocument } from '../graph/ResourceGraph.js';
 import type { ResourceStatus } from '../executor/executeFlow.js';
+import type { ResourceGraphDocument } from '../graph/ResourceGraph.js';
 import type { JsonObject } from '../plugin-api/types.js';
 
 /** Status of a checkpoint (SPEC §4.1). */

@@ -6,7 +6,11 @@ import { HoardError, isHoardError, messageOf } from '../errors/HoardError.js';
 /** The entry point groups a package may declare (SPEC §5.2). */
 export type EntryPointGroup = 'hoard.protectables' | 'hoard.protections' | 'hoard.banks';
 /** Every entry point group. */
-export const ENTRY_POINT_GROUPS: readonly EntryPointGroup[] = ['hoard.protectables', 'hoard.protections', 'hoard.banks'];
+export const ENTRY_POINT_GROUPS: readonly EntryPointGroup[] = [
+  'hoard.protectables',
+  'hoard.protections',
+  'hoard.banks',
+];
 
 /** The plugin API version this core understands. */
 export const PLUGIN_API_VERSION = 1;
@@ -51,7 +55,10 @@ function checkMetadata(name: string, directory: string, json: Record<string, unk
   const meta = json['hoard'] as Record<string, unknown> | undefined;
   const file = path.join(directory, 'package.json');
   if (typeof meta !== 'object' || meta === null) {
-    throw new HoardError('PLUGIN_PACKAGE_INVALID', `Package '${name}' has no "hoard" key in ${file}`, { plugin: name, file });
+    throw new HoardError('PLUGIN_PACKAGE_INVALID', `Package '${name}' has no "hoard" key in ${file}`, {
+      plugin: name,
+      file,
+    });
   }
   if (meta['apiVersion'] !== PLUGIN_API_VERSION) {
     throw new HoardError(
@@ -62,11 +69,15 @@ function checkMetadata(name: string, directory: string, json: Record<string, unk
   }
   const entryPoints = meta['entryPoints'];
   if (typeof entryPoints !== 'object' || entryPoints === null) {
-    throw new HoardError('PLUGIN_PACKAGE_INVALID', `Package '${name}': hoard.entryPoints must be an object (${file})`, {
-      plugin: name,
-      file,
-      path: 'hoard.entryPoints',
-    });
+    throw new HoardError(
+      'PLUGIN_PACKAGE_INVALID',
+      `Package '${name}': hoard.entryPoints must be an object (${file})`,
+      {
+        plugin: name,
+        file,
+        path: 'hoard.entryPoints',
+      },
+    );
   }
   const out: PluginPackage['entryPoints'] = {};
   for (const [group, entries] of Object.entries(entryPoints)) {
@@ -78,10 +89,14 @@ function checkMetadata(name: string, directory: string, json: Record<string, unk
       );
     }
     if (typeof entries !== 'object' || entries === null) {
-      throw new HoardError('PLUGIN_PACKAGE_INVALID', `Package '${name}': hoard.entryPoints.${group} must be an object`, {
-        plugin: name,
-        file,
-      });
+      throw new HoardError(
+        'PLUGIN_PACKAGE_INVALID',
+        `Package '${name}': hoard.entryPoints.${group} must be an object`,
+        {
+          plugin: name,
+          file,
+        },
+      );
     }
     for (const [entry, target] of Object.entries(entries)) {
       if (typeof target !== 'string' || !/^\.\/[^#]+#[A-Za-z_$][\w$]*$/.test(target)) {
@@ -116,7 +131,10 @@ async function readPackageAt(directory: string, expectedName?: string): Promise<
  * @throws `PLUGIN_NOT_FOUND` when it is not installed where Hoard looks;
  * `PLUGIN_PACKAGE_INVALID` / `PLUGIN_API_VERSION_UNSUPPORTED` when its metadata is wrong
  */
-export async function resolvePluginPackage(name: string, options: DiscoveryOptions = {}): Promise<PluginPackage> {
+export async function resolvePluginPackage(
+  name: string,
+  options: DiscoveryOptions = {},
+): Promise<PluginPackage> {
   const searchFrom = options.searchFrom ?? [process.cwd()];
   const looked: string[] = [];
   for (const from of searchFrom) {
@@ -150,7 +168,10 @@ export async function discoverPluginPackages(options: DiscoveryOptions = {}): Pr
   const consider = async (directory: string): Promise<void> => {
     let json: Record<string, unknown>;
     try {
-      json = JSON.parse(await readFile(path.join(directory, 'package.json'), 'utf8')) as Record<string, unknown>;
+      json = JSON.parse(await readFile(path.join(directory, 'package.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
     } catch {
       return;
     }
@@ -163,7 +184,9 @@ export async function discoverPluginPackages(options: DiscoveryOptions = {}): Pr
       found.set(name, {
         name,
         directory,
-        error: isHoardError(error) ? error : new HoardError('PLUGIN_PACKAGE_INVALID', messageOf(error), { plugin: name }),
+        error: isHoardError(error)
+          ? error
+          : new HoardError('PLUGIN_PACKAGE_INVALID', messageOf(error), { plugin: name }),
       });
     }
   };
@@ -205,28 +228,45 @@ const BRANDS: Record<EntryPointGroup, string> = {
  *
  * @throws `PLUGIN_ENTRY_POINT_INVALID` naming the package and entry point
  */
-export async function loadEntryPoint<T>(pkg: PluginPackage, group: EntryPointGroup, entry: string): Promise<T> {
+export async function loadEntryPoint<T>(
+  pkg: PluginPackage,
+  group: EntryPointGroup,
+  entry: string,
+): Promise<T> {
   const target = pkg.entryPoints[group]?.[entry];
   const where = `${pkg.name} ${group}.${entry}`;
   if (target === undefined) {
-    throw new HoardError('PLUGIN_ENTRY_POINT_INVALID', `Package '${pkg.name}' has no entry point ${group}.${entry}`, {
-      plugin: pkg.name,
-    });
+    throw new HoardError(
+      'PLUGIN_ENTRY_POINT_INVALID',
+      `Package '${pkg.name}' has no entry point ${group}.${entry}`,
+      {
+        plugin: pkg.name,
+      },
+    );
   }
   const [file, exportName] = target.split('#') as [string, string];
   const absolute = path.resolve(pkg.directory, file);
   if (!absolute.startsWith(pkg.directory + path.sep)) {
-    throw new HoardError('PLUGIN_ENTRY_POINT_INVALID', `${where}: '${file}' points outside the package`, { plugin: pkg.name });
+    throw new HoardError('PLUGIN_ENTRY_POINT_INVALID', `${where}: '${file}' points outside the package`, {
+      plugin: pkg.name,
+    });
   }
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new HoardError('PLUGIN_ENTRY_POINT_INVALID', `${where}: cannot import ${absolute}: ${messageOf(error)}`, { plugin: pkg.name }, { cause: error });
+    throw new HoardError(
+      'PLUGIN_ENTRY_POINT_INVALID',
+      `${where}: cannot import ${absolute}: ${messageOf(error)}`,
+      { plugin: pkg.name },
+      { cause: error },
+    );
   }
   const value = module[exportName] as { $$type?: unknown; apiVersion?: unknown } | undefined;
   if (typeof value !== 'object' || value === null) {
-    throw new HoardError('PLUGIN_ENTRY_POINT_INVALID', `${where}: ${file} does not export '${exportName}'`, { plugin: pkg.name });
+    throw new HoardError('PLUGIN_ENTRY_POINT_INVALID', `${where}: ${file} does not export '${exportName}'`, {
+      plugin: pkg.name,
+    });
   }
   if (value.$$type !== BRANDS[group]) {
     throw new HoardError(

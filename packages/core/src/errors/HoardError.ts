@@ -46,7 +46,10 @@ export class HoardError extends Error {
 
   /** A JSON form for `--json` output and checkpoint records. */
   toJSON(): { code: ErrorCode; message: string } & ErrorContext {
-    const out: { code: ErrorCode; message: string } & ErrorContext = { code: this.code, message: this.message };
+    const out: { code: ErrorCode; message: string } & ErrorContext = {
+      code: this.code,
+      message: this.message,
+    };
     if (this.file !== undefined) out.file = this.file;
     if (this.line !== undefined) out.line = this.line;
     if (this.path !== undefined) out.path = this.path;

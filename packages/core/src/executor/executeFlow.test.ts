@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HoardError } from '../errors/HoardError.js';
+import type { HoardError } from '../errors/HoardError.js';
 import { compileFlow } from '../flow/compileFlow.js';
 import { FLOW_HOOK_IDS, taskHookName, taskId } from '../flow/Flow.js';
 import { ResourceGraph } from '../graph/ResourceGraph.js';
@@ -74,7 +74,9 @@ describe('executeFlow', () => {
     expect(byKey).toEqual({ 'T#p': 'skipped', 'T#a': 'failed', 'T#b': 'cancelled' });
     const error = trace.result.error!;
     expect(error.code).toBe('PLUGIN_HOOK_FAILED');
-    expect(error.message).toBe("Protection plugin 'test' hook 'prepareFinish' failed for resource 'T#a': injected failure in T#a/prepare_finish");
+    expect(error.message).toBe(
+      "Protection plugin 'test' hook 'prepareFinish' failed for resource 'T#a': injected failure in T#a/prepare_finish",
+    );
     expect(error.details).toMatchObject({ hook: 'prepareFinish', operation: 'protect' });
   });
 

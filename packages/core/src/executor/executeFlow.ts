@@ -1,5 +1,5 @@
 import { HoardError, isHoardError, messageOf } from '../errors/HoardError.js';
-import { type Flow, FLOW_HOOK_IDS, taskHookName } from '../flow/Flow.js';
+import { FLOW_HOOK_IDS, type Flow, taskHookName } from '../flow/Flow.js';
 import type { ProgressReporter, PublishedValues, RetryPolicy } from '../plugin-api/ProtectionPlugin.js';
 import { HOOK_NAMES, type HookName, type JsonValue, resourceKey } from '../plugin-api/types.js';
 
@@ -22,7 +22,14 @@ export type ExecutorEvent =
   | { type: 'task-finished'; resourceKey: string; hook: HookName; durationMs: number }
   | { type: 'task-failed'; resourceKey: string; hook: HookName; error: HoardError }
   | { type: 'task-retry'; resourceKey: string; hook: HookName; attempt: number; error: string }
-  | { type: 'progress'; resourceKey: string; hook: HookName; items?: { done: number; total?: number }; bytes?: number; message?: string };
+  | {
+      type: 'progress';
+      resourceKey: string;
+      hook: HookName;
+      items?: { done: number; total?: number };
+      bytes?: number;
+      message?: string;
+    };
 
 /** What a task runner receives from the executor. */
 export interface TaskRunContext {
@@ -126,7 +133,8 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   const isOrderedBefore = (earlier: number, later: number): boolean => {
     if (predecessorLists === undefined) {
       predecessorLists = Array.from({ length: taskCount }, () => []);
-      for (let e = 0; e < flow.edgeFrom.length; e++) predecessorLists[flow.edgeTo[e]!]!.push(flow.edgeFrom[e]!);
+      for (let e = 0; e < flow.edgeFrom.length; e++)
+        predecessorLists[flow.edgeTo[e]!]!.push(flow.edgeFrom[e]!);
     }
     const seen = new Uint8Array(taskCount);
     const stack = [later];
@@ -238,7 +246,12 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
       const progress: ProgressReporter = {
         items: (done, total) => {
           if (!controller.signal.aborted) arm(timeoutMs);
-          emit({ type: 'progress', resourceKey: key, hook, items: total === undefined ? { done } : { done, total } });
+          emit({
+            type: 'progress',
+            resourceKey: key,
+            hook,
+            items: total === undefined ? { done } : { done, total },
+          });
         },
         bytes: (delta) => {
           if (!controller.signal.aborted) arm(timeoutMs);
@@ -290,9 +303,8 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
           !(error instanceof TaskTimeoutError) &&
           !controller.signal.aborted &&
           attempt < attempts &&
-          policy !== undefined &&
-          policy.isRetryable(error);
-        if (!retryable) {
+          policy?.isRetryable(error);
+        if (!retryable || policy === undefined) {
           outcome = { ok: false, error: wrap(t, error, error instanceof TaskTimeoutError) };
           break;
         }
@@ -346,7 +358,8 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
     byNode.set(flow.taskResource[t]!, list);
   }
   const failures = new Map<number, HoardError>();
-  for (const [t, error] of taskErrors) if (!failures.has(flow.taskResource[t]!)) failures.set(flow.taskResource[t]!, error);
+  for (const [t, error] of taskErrors)
+    if (!failures.has(flow.taskResource[t]!)) failures.set(flow.taskResource[t]!, error);
   for (let node = 0; node < flow.graph.size; node++) {
     const key = resourceKey(flow.graph.resources[node]!);
     const tasks = byNode.get(node) ?? [];
@@ -370,7 +383,11 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   };
   if (stopped) result.reason = cancelled ? 'cancelled' : 'failed';
   if (firstError !== undefined) result.error = firstError;
-  emit(result.reason === undefined ? { type: 'flow-finished', status: result.status } : { type: 'flow-finished', status: result.status, reason: result.reason });
+  emit(
+    result.reason === undefined
+      ? { type: 'flow-finished', status: result.status }
+      : { type: 'flow-finished', status: result.status, reason: result.reason },
+  );
   return result;
 }
 

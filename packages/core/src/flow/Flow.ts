@@ -1,5 +1,11 @@
 import type { ResourceGraph } from '../graph/ResourceGraph.js';
-import { HOOK_NAMES, type HookName, type Operation, type ResourceRef, resourceKey } from '../plugin-api/types.js';
+import {
+  HOOK_NAMES,
+  type HookName,
+  type Operation,
+  type ResourceRef,
+  resourceKey,
+} from '../plugin-api/types.js';
 
 /** A hook's name as it appears in task ids and `hoard flow` output (SPEC §2.3). */
 export type FlowHookId = 'prepare_begin' | 'prepare_finish' | 'main' | 'complete';
@@ -59,7 +65,11 @@ export function toFlowDocument(flow: Flow): FlowDocument {
     const resource = flow.graph.resources[flow.taskResource[t]!]!;
     const id = taskId(flow, t);
     ids.push(id);
-    tasks.push({ id, resource: { type: resource.type, id: resource.id }, hook: FLOW_HOOK_IDS[taskHookName(flow, t)] });
+    tasks.push({
+      id,
+      resource: { type: resource.type, id: resource.id },
+      hook: FLOW_HOOK_IDS[taskHookName(flow, t)],
+    });
   }
   const edges: [string, string][] = [];
   for (let e = 0; e < flow.edgeFrom.length; e++) edges.push([ids[flow.edgeFrom[e]!]!, ids[flow.edgeTo[e]!]!]);

@@ -49,7 +49,10 @@ function requiredOrder(graph: ResourceGraph): Set<string> {
     return out;
   };
   const desc = Array.from({ length: n }, (_, i) => descendants(i));
-  const anc = Array.from({ length: n }, (_, i) => new Set([...Array(n).keys()].filter((j) => desc[j]!.has(i))));
+  const anc = Array.from(
+    { length: n },
+    (_, i) => new Set([...Array(n).keys()].filter((j) => desc[j]!.has(i))),
+  );
   const pairs = new Set<string>();
   const add = (a: number, ha: string, b: number, hb: string) => pairs.add(`${key(a)}/${ha}<${key(b)}/${hb}`);
   for (let x = 0; x < n; x++) {
@@ -61,7 +64,8 @@ function requiredOrder(graph: ResourceGraph): Set<string> {
       upFromDesc.add(z);
       for (const w of anc[z]!) upFromDesc.add(w);
     }
-    for (const w of upFromDesc) for (const h of ['prepare_finish', 'main', 'complete']) add(x, 'prepare_begin', w, h);
+    for (const w of upFromDesc)
+      for (const h of ['prepare_finish', 'main', 'complete']) add(x, 'prepare_begin', w, h);
     for (const w of anc[x]!) add(x, 'prepare_finish', w, 'prepare_finish');
     for (const w of ancOrSelf) {
       add(x, 'prepare_finish', w, 'main');
@@ -174,8 +178,11 @@ describe('compileFlow', () => {
         const flow = compileFlow(graph, 'protect');
         const implemented = Array.from({ length: flow.taskResource.length }, () => random() < 0.5);
         const pruned = pruneFlow(flow, (t) => implemented[t]!);
-        const keptIds = new Set(Array.from({ length: pruned.taskResource.length }, (_, t) => taskId(pruned, t)));
-        for (let t = 0; t < flow.taskResource.length; t++) if (implemented[t]) expect(keptIds.has(taskId(flow, t))).toBe(true);
+        const keptIds = new Set(
+          Array.from({ length: pruned.taskResource.length }, (_, t) => taskId(pruned, t)),
+        );
+        for (let t = 0; t < flow.taskResource.length; t++)
+          if (implemented[t]) expect(keptIds.has(taskId(flow, t))).toBe(true);
         const full = [...closureOfFlow(flow)].filter((pair) => {
           const [a, b] = pair.split('<') as [string, string];
           return keptIds.has(a) && keptIds.has(b);
@@ -189,7 +196,10 @@ describe('compileFlow', () => {
   it('is linear: a project with many servers sharing one image compiles to 3N + 3E edges', () => {
     const servers = 2000;
     const entries = [
-      { resource: { type: 'P', id: 'p', name: 'p' }, dependsOn: Array.from({ length: servers }, (_, i) => ({ type: 'S', id: `s${i}` })) },
+      {
+        resource: { type: 'P', id: 'p', name: 'p' },
+        dependsOn: Array.from({ length: servers }, (_, i) => ({ type: 'S', id: `s${i}` })),
+      },
       ...Array.from({ length: servers }, (_, i) => ({
         resource: { type: 'S', id: `s${i}`, name: '' },
         dependsOn: [{ type: 'I', id: 'shared' }],

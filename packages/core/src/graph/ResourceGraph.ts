@@ -33,7 +33,9 @@ export class ResourceGraph {
    * @throws `RESOURCE_GRAPH_INVALID` on a duplicate resource or a missing child;
    * `RESOURCE_GRAPH_CYCLE` on a cycle, printing it as a path of resource keys.
    */
-  static create(entries: readonly { resource: Resource; dependsOn: readonly ResourceRef[] }[]): ResourceGraph {
+  static create(
+    entries: readonly { resource: Resource; dependsOn: readonly ResourceRef[] }[],
+  ): ResourceGraph {
     const index = new Map<string, number>();
     const resources: Resource[] = [];
     entries.forEach(({ resource }, i) => {

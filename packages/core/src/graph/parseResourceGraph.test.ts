@@ -2,9 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HoardError } from '../errors/HoardError.js';
-import { defineProtectable } from '../plugin-api/Protectable.js';
+import type { HoardError } from '../errors/HoardError.js';
 import { silentLogger } from '../logging/createLogger.js';
+import { defineProtectable } from '../plugin-api/Protectable.js';
 import { buildResourceGraph } from './buildResourceGraph.js';
 import { parseResourceGraph, readResourceGraphFile } from './parseResourceGraph.js';
 
@@ -33,7 +33,10 @@ describe('parseResourceGraph', () => {
 
   it('names a missing child', () => {
     const error = errorOf(() =>
-      parseResourceGraph({ resources: [{ type: 'S', id: 's1', dependsOn: [{ type: 'V', id: 'gone' }] }] }, 'g.json'),
+      parseResourceGraph(
+        { resources: [{ type: 'S', id: 's1', dependsOn: [{ type: 'V', id: 'gone' }] }] },
+        'g.json',
+      ),
     );
     expect(error.code).toBe('RESOURCE_GRAPH_INVALID');
     expect(error.message).toBe(
@@ -43,7 +46,15 @@ describe('parseResourceGraph', () => {
 
   it('reports every unknown or missing field with its path', () => {
     const error = errorOf(() =>
-      parseResourceGraph({ resources: [{ type: 'S', idd: 'x' }, { type: 'S', id: 'y', colour: 'red' }] }, 'g.json'),
+      parseResourceGraph(
+        {
+          resources: [
+            { type: 'S', idd: 'x' },
+            { type: 'S', id: 'y', colour: 'red' },
+          ],
+        },
+        'g.json',
+      ),
     );
     expect(error.code).toBe('RESOURCE_GRAPH_INVALID');
     expect(error.message).toContain('g.json: resources[0].id: is required');
@@ -80,7 +91,14 @@ describe('parseResourceGraph', () => {
   });
 
   it('rejects a resource listed twice', () => {
-    const error = errorOf(() => parseResourceGraph({ resources: [{ type: 'T', id: 'a' }, { type: 'T', id: 'a' }] }));
+    const error = errorOf(() =>
+      parseResourceGraph({
+        resources: [
+          { type: 'T', id: 'a' },
+          { type: 'T', id: 'a' },
+        ],
+      }),
+    );
     expect(error.code).toBe('RESOURCE_GRAPH_INVALID');
     expect(error.resourceKey).toBe('T#a');
   });
@@ -127,7 +145,11 @@ describe('buildResourceGraph', () => {
   });
 
   it('walks protectables from the selected resources; a shared child is expanded once', async () => {
-    const graph = await buildResourceGraph([{ type: 'P', id: 'p', name: 'p' }], [project, server, volume], ctx);
+    const graph = await buildResourceGraph(
+      [{ type: 'P', id: 'p', name: 'p' }],
+      [project, server, volume],
+      ctx,
+    );
     expect(graph.toDocument()).toEqual({
       resources: [
         {
@@ -148,7 +170,9 @@ describe('buildResourceGraph', () => {
   });
 
   it('rejects an unknown resource type', async () => {
-    const error = await buildResourceGraph([{ type: 'X::Y', id: '1', name: '' }], [project], ctx).catch((e: HoardError) => e);
+    const error = await buildResourceGraph([{ type: 'X::Y', id: '1', name: '' }], [project], ctx).catch(
+      (e: HoardError) => e,
+    );
     expect(error.code).toBe('RESOURCE_TYPE_UNKNOWN');
     expect(error.message).toContain("'X::Y#1'");
   });

@@ -51,7 +51,11 @@ export function parseResourceGraph(document: unknown, file = 'resource graph'): 
       'RESOURCE_GRAPH_INVALID',
       `${file}: invalid resource graph`,
       problems.map(
-        (p) => new HoardError('RESOURCE_GRAPH_INVALID', `${file}: ${p.path}: ${p.message}`, { file, path: p.path }),
+        (p) =>
+          new HoardError('RESOURCE_GRAPH_INVALID', `${file}: ${p.path}: ${p.message}`, {
+            file,
+            path: p.path,
+          }),
       ),
       { file },
     );

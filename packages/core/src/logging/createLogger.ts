@@ -3,7 +3,8 @@ import { REDACTED } from '../schema/validation.js';
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 // Field names that hold secrets whatever schema they come from.
-const SECRET_FIELD = /^(password|passwd|secret|token|auth_token|api_key|key|.*_(password|secret|token|key))$/i;
+const SECRET_FIELD =
+  /^(password|passwd|secret|token|auth_token|api_key|key|.*_(password|secret|token|key))$/i;
 
 /** Replaces values of secret-looking fields, recursively. */
 export function redactFields(value: unknown, depth = 0): unknown {

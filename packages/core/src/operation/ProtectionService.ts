@@ -7,13 +7,19 @@ import type { CheckpointRecord, CheckpointStatusRecord, RestoreRecord } from '..
 import { TOKENS } from '../di/tokens.js';
 import { HoardAggregateError, HoardError, messageOf } from '../errors/HoardError.js';
 import { type ExecuteFlowResult, type ExecutorEvent, executeFlow } from '../executor/executeFlow.js';
-import { type Flow, taskHookName } from '../flow/Flow.js';
 import { compileFlow } from '../flow/compileFlow.js';
+import { type Flow, taskHookName } from '../flow/Flow.js';
 import { buildResourceGraph } from '../graph/buildResourceGraph.js';
 import { ResourceGraph } from '../graph/ResourceGraph.js';
 import type { Bank } from '../plugin-api/Bank.js';
 import type { CheckpointView, WorkPool } from '../plugin-api/ProtectionPlugin.js';
-import { type JsonObject, type Logger, type Operation, type Resource, resourceKey } from '../plugin-api/types.js';
+import {
+  type JsonObject,
+  type Logger,
+  type Operation,
+  type Resource,
+  resourceKey,
+} from '../plugin-api/types.js';
 import type { LoadedProtectionPlugin, Provider } from '../provider/Provider.js';
 import { validate } from '../schema/validation.js';
 import { createHookContext } from './createHookContext.js';
@@ -88,7 +94,9 @@ export class ProtectionService {
   };
 
   private assertPlugins(graph: ResourceGraph): void {
-    const missing = [...new Set(graph.resources.map((r) => r.type))].filter((t) => !this.provider.pluginByType.has(t));
+    const missing = [...new Set(graph.resources.map((r) => r.type))].filter(
+      (t) => !this.provider.pluginByType.has(t),
+    );
     if (missing.length > 0) {
       throw new HoardError(
         'PROTECTION_PLUGIN_NOT_FOUND',
@@ -106,14 +114,22 @@ export class ProtectionService {
       logger: this.logger,
     });
     this.assertPlugins(graph);
-    const parameters = resolveParameters(graph, this.pluginOf, 'protect', options.parameters ?? {}, options.parametersFile);
+    const parameters = resolveParameters(
+      graph,
+      this.pluginOf,
+      'protect',
+      options.parameters ?? {},
+      options.parametersFile,
+    );
     return {
       graph,
       flow: compileFlow(graph, 'protect'),
       parameters: Object.fromEntries(
         graph.resources.map((r, i) => [
           resourceKey(r),
-          redactParameters({ [r.type]: parameters[i]! }, (t) => this.provider.pluginByType.get(t), 'protect')[r.type] as JsonObject,
+          redactParameters({ [r.type]: parameters[i]! }, (t) => this.provider.pluginByType.get(t), 'protect')[
+            r.type
+          ] as JsonObject,
         ]),
       ),
     };
@@ -160,8 +176,8 @@ export class ProtectionService {
       isNoop: (t) => hookOf(t) === undefined,
       pluginName: (t) => this.pluginOf(flow.graph.resources[flow.taskResource[t]!]!.type).plugin.name,
       hookTimeoutMs: (t) =>
-        (this.pluginOf(flow.graph.resources[flow.taskResource[t]!]!.type).plugin.hookTimeoutMs ??
-          this.provider.options.hookTimeoutSeconds * 1000),
+        this.pluginOf(flow.graph.resources[flow.taskResource[t]!]!.type).plugin.hookTimeoutMs ??
+        this.provider.options.hookTimeoutSeconds * 1000,
       retryPolicy: (t) => this.pluginOf(flow.graph.resources[flow.taskResource[t]!]!.type).plugin.retry,
       runTask: async (t, task) => {
         const node = flow.taskResource[t]!;
@@ -181,11 +197,15 @@ export class ProtectionService {
           task,
           setSavedInfo: (info) => {
             if (operation !== 'protect') {
-              throw new HoardError('PLUGIN_INVALID', `setSavedInfo is only available while protecting (resource '${key}')`);
+              throw new HoardError(
+                'PLUGIN_INVALID',
+                `setSavedInfo is only available while protecting (resource '${key}')`,
+              );
             }
             extra.savedInfo.set(key, JSON.parse(JSON.stringify(info)) as JsonObject);
           },
-          getSavedInfo: async () => extra.savedInfo.get(key) ?? (await this.checkpoints.readSavedInfo(checkpoint.id, key)),
+          getSavedInfo: async () =>
+            extra.savedInfo.get(key) ?? (await this.checkpoints.readSavedInfo(checkpoint.id, key)),
           ...(extra.restoreId !== undefined ? { restoreId: extra.restoreId } : {}),
         });
         const value = await hookOf(t)!(context);
@@ -204,7 +224,13 @@ export class ProtectionService {
   async protect(options: ProtectOptions): Promise<CheckpointRecord> {
     const plan = await this.plan(options);
     const { graph, flow } = plan;
-    const parameters = resolveParameters(graph, this.pluginOf, 'protect', options.parameters ?? {}, options.parametersFile);
+    const parameters = resolveParameters(
+      graph,
+      this.pluginOf,
+      'protect',
+      options.parameters ?? {},
+      options.parametersFile,
+    );
     const id = CheckpointStore.newId();
     const owner = leaseOwner('protect', id);
     const createdAt = new Date().toISOString();
@@ -221,14 +247,28 @@ export class ProtectionService {
           ...(options.projectId !== undefined ? { projectId: options.projectId } : {}),
           createdAt,
           leaseOwner: owner,
-          parameters: redactParameters(options.parameters ?? {}, (t) => this.provider.pluginByType.get(t), 'protect'),
+          parameters: redactParameters(
+            options.parameters ?? {},
+            (t) => this.provider.pluginByType.get(t),
+            'protect',
+          ),
           graph: graph.toDocument(),
         },
         graph.resources.map(resourceKey),
       );
-      this.logger.info('protect started', { checkpoint: id, provider: this.provider.id, resources: graph.size, host: hostname() });
+      this.logger.info('protect started', {
+        checkpoint: id,
+        provider: this.provider.id,
+        resources: graph.size,
+        host: hostname(),
+      });
       const savedInfo = new Map<string, JsonObject>();
-      const checkpoint: CheckpointView = { id, providerId: this.provider.id, createdAt, resources: graph.resources };
+      const checkpoint: CheckpointView = {
+        id,
+        providerId: this.provider.id,
+        createdAt,
+        resources: graph.resources,
+      };
       let result: ExecuteFlowResult;
       try {
         result = await this.run('protect', flow, checkpoint, parameters, options, { savedInfo });
@@ -240,7 +280,10 @@ export class ProtectionService {
         status: result.status === 'success' ? 'available' : 'error',
         updatedAt: new Date().toISOString(),
         resources: Object.fromEntries(
-          result.resources.map((r) => [r.resourceKey, r.error ? { status: r.status, error: storedError(r.error) } : { status: r.status }]),
+          result.resources.map((r) => [
+            r.resourceKey,
+            r.error ? { status: r.status, error: storedError(r.error) } : { status: r.status },
+          ]),
         ),
       };
       if (result.status === 'error') {
@@ -273,7 +316,11 @@ export class ProtectionService {
         }
       }
       if (problems.length > 0) {
-        const error = new HoardAggregateError('CHECKPOINT_SAVED_INFO_INVALID', `Checkpoint ${id} has invalid saved info`, problems);
+        const error = new HoardAggregateError(
+          'CHECKPOINT_SAVED_INFO_INVALID',
+          `Checkpoint ${id} has invalid saved info`,
+          problems,
+        );
         status.status = 'error';
         status.reason = 'failed';
         status.error = storedError(error);
@@ -297,11 +344,16 @@ export class ProtectionService {
         error: storedError(error),
       });
     } catch (writeError) {
-      this.logger.error('could not record the checkpoint failure', { checkpoint: id, error: messageOf(writeError) });
+      this.logger.error('could not record the checkpoint failure', {
+        checkpoint: id,
+        error: messageOf(writeError),
+      });
     }
   }
 
-  private async loadCheckpoint(checkpointId: string): Promise<{ record: CheckpointRecord; graph: ResourceGraph }> {
+  private async loadCheckpoint(
+    checkpointId: string,
+  ): Promise<{ record: CheckpointRecord; graph: ResourceGraph }> {
     const record = await this.checkpoints.get(checkpointId);
     if (record.providerId !== this.provider.id) {
       throw new HoardError(
@@ -313,7 +365,12 @@ export class ProtectionService {
     try {
       graph = ResourceGraph.fromDocument(record.graph);
     } catch (error) {
-      throw new HoardError('CHECKPOINT_INVALID', `Checkpoint ${checkpointId} has an invalid resource graph: ${messageOf(error)}`, {}, { cause: error });
+      throw new HoardError(
+        'CHECKPOINT_INVALID',
+        `Checkpoint ${checkpointId} has an invalid resource graph: ${messageOf(error)}`,
+        {},
+        { cause: error },
+      );
     }
     this.assertPlugins(graph);
     return { record, graph };
@@ -332,7 +389,13 @@ export class ProtectionService {
         `Checkpoint ${record.id} is '${record.status}'${record.reason ? ` (${record.reason})` : ''}; only an available checkpoint can be restored`,
       );
     }
-    const parameters = resolveParameters(graph, this.pluginOf, 'restore', options.parameters ?? {}, options.parametersFile);
+    const parameters = resolveParameters(
+      graph,
+      this.pluginOf,
+      'restore',
+      options.parameters ?? {},
+      options.parametersFile,
+    );
     const flow = compileFlow(graph, 'restore');
     const restore: RestoreRecord = {
       id: CheckpointStore.newId(),
@@ -341,14 +404,26 @@ export class ProtectionService {
       status: 'in_progress',
       startedAt: new Date().toISOString(),
       updatedAt: new Date().toISOString(),
-      parameters: redactParameters(options.parameters ?? {}, (t) => this.provider.pluginByType.get(t), 'restore'),
+      parameters: redactParameters(
+        options.parameters ?? {},
+        (t) => this.provider.pluginByType.get(t),
+        'restore',
+      ),
       resources: Object.fromEntries(graph.resources.map((r) => [resourceKey(r), { status: 'restoring' }])),
     };
     await this.checkpoints.writeRestore(restore);
-    const checkpoint: CheckpointView = { id: record.id, providerId: record.providerId, createdAt: record.createdAt, resources: graph.resources };
+    const checkpoint: CheckpointView = {
+      id: record.id,
+      providerId: record.providerId,
+      createdAt: record.createdAt,
+      resources: graph.resources,
+    };
     let result: ExecuteFlowResult;
     try {
-      result = await this.run('restore', flow, checkpoint, parameters, options, { savedInfo: new Map(), restoreId: restore.id });
+      result = await this.run('restore', flow, checkpoint, parameters, options, {
+        savedInfo: new Map(),
+        restoreId: restore.id,
+      });
     } catch (error) {
       restore.status = 'fail';
       restore.error = storedError(error);
@@ -376,12 +451,23 @@ export class ProtectionService {
    * Deletes a checkpoint: runs the delete hooks over the graph saved in it, then removes its
    * objects (status last). A failure leaves it `error-deleting` and removes nothing more.
    */
-  async deleteCheckpoint(options: DeleteOptions): Promise<{ id: string; status: 'deleted' | 'error-deleting'; error?: unknown }> {
+  async deleteCheckpoint(
+    options: DeleteOptions,
+  ): Promise<{ id: string; status: 'deleted' | 'error-deleting'; error?: unknown }> {
     const { record, graph } = await this.loadCheckpoint(options.checkpointId);
     if (record.status === 'protecting') {
-      throw new HoardError('CHECKPOINT_NOT_AVAILABLE', `Checkpoint ${record.id} is still being protected; it cannot be deleted now`);
+      throw new HoardError(
+        'CHECKPOINT_NOT_AVAILABLE',
+        `Checkpoint ${record.id} is still being protected; it cannot be deleted now`,
+      );
     }
-    const parameters = resolveParameters(graph, this.pluginOf, 'delete', options.parameters ?? {}, options.parametersFile);
+    const parameters = resolveParameters(
+      graph,
+      this.pluginOf,
+      'delete',
+      options.parameters ?? {},
+      options.parametersFile,
+    );
     const owner = leaseOwner('delete', record.id);
     await this.bank.acquireLease(owner, this.provider.options.leaseExpireSeconds);
     const stopLease = this.startLease(owner);
@@ -391,13 +477,19 @@ export class ProtectionService {
         updatedAt: new Date().toISOString(),
         resources: Object.fromEntries(graph.resources.map((r) => [resourceKey(r), { status: 'deleting' }])),
       });
-      const checkpoint: CheckpointView = { id: record.id, providerId: record.providerId, createdAt: record.createdAt, resources: graph.resources };
+      const checkpoint: CheckpointView = {
+        id: record.id,
+        providerId: record.providerId,
+        createdAt: record.createdAt,
+        resources: graph.resources,
+      };
       const flow = compileFlow(graph, 'delete');
       let result: ExecuteFlowResult | undefined;
       let failure: unknown;
       try {
         result = await this.run('delete', flow, checkpoint, parameters, options, { savedInfo: new Map() });
-        if (result.status === 'error') failure = result.error ?? new HoardError('OPERATION_CANCELLED', 'The delete was cancelled');
+        if (result.status === 'error')
+          failure = result.error ?? new HoardError('OPERATION_CANCELLED', 'The delete was cancelled');
       } catch (error) {
         failure = error;
       }
@@ -407,7 +499,10 @@ export class ProtectionService {
           reason: result?.reason ?? 'failed',
           updatedAt: new Date().toISOString(),
           resources: Object.fromEntries(
-            (result?.resources ?? []).map((r) => [r.resourceKey, r.error ? { status: r.status, error: storedError(r.error) } : { status: r.status }]),
+            (result?.resources ?? []).map((r) => [
+              r.resourceKey,
+              r.error ? { status: r.status, error: storedError(r.error) } : { status: r.status },
+            ]),
           ),
           error: storedError(failure),
         });

@@ -1,9 +1,21 @@
 import { validateBankKey } from '../bank/bankKey.js';
-import type { TaskRunContext } from '../executor/executeFlow.js';
 import { checkpointKeys } from '../checkpoint/CheckpointStore.js';
+import type { TaskRunContext } from '../executor/executeFlow.js';
 import type { Bank } from '../plugin-api/Bank.js';
-import type { CheckpointView, HookContext, ResourceBankSection, WorkPool } from '../plugin-api/ProtectionPlugin.js';
-import { type HookName, type JsonObject, type Logger, type Operation, type Resource, resourceKey } from '../plugin-api/types.js';
+import type {
+  CheckpointView,
+  HookContext,
+  ResourceBankSection,
+  WorkPool,
+} from '../plugin-api/ProtectionPlugin.js';
+import {
+  type HookName,
+  type JsonObject,
+  type Logger,
+  type Operation,
+  type Resource,
+  resourceKey,
+} from '../plugin-api/types.js';
 
 /** What the service knows when it builds a hook's context. */
 export interface HookContextInput {

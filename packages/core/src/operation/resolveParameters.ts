@@ -1,9 +1,9 @@
 import { HoardAggregateError, HoardError } from '../errors/HoardError.js';
 import type { ResourceGraph } from '../graph/ResourceGraph.js';
+import { type JsonObject, type Operation, resourceKey } from '../plugin-api/types.js';
 import type { LoadedProtectionPlugin } from '../provider/Provider.js';
 import { redactSecrets } from '../schema/redactSecrets.js';
 import { validate } from '../schema/validation.js';
-import { type JsonObject, type Operation, resourceKey } from '../plugin-api/types.js';
 import { readJsonFile } from '../util/parseJsonFile.js';
 
 /**
@@ -21,14 +21,22 @@ export async function readParametersFile(file: string): Promise<ParametersDocume
 /** Checks a parameters document's shape. */
 export function checkParametersDocument(document: unknown, file = 'parameters'): ParametersDocument {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new HoardError('PARAMETERS_FILE_INVALID', `${file}: parameters must be a JSON object keyed by resource type or resource key`, { file });
+    throw new HoardError(
+      'PARAMETERS_FILE_INVALID',
+      `${file}: parameters must be a JSON object keyed by resource type or resource key`,
+      { file },
+    );
   }
   for (const [key, value] of Object.entries(document)) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new HoardError('PARAMETERS_FILE_INVALID', `${file}: ${JSON.stringify(key)} must be an object of parameters`, {
-        file,
-        path: key,
-      });
+      throw new HoardError(
+        'PARAMETERS_FILE_INVALID',
+        `${file}: ${JSON.stringify(key)} must be an object of parameters`,
+        {
+          file,
+          path: key,
+        },
+      );
     }
   }
   return document as ParametersDocument;
@@ -51,11 +59,15 @@ export function resolveParameters(
   for (const key of Object.keys(document)) {
     if (key.includes('#') && graph.nodeOf(key) === undefined) {
       problems.push(
-        new HoardError('PARAMETERS_INVALID', `${file}: ${JSON.stringify(key)}: no such resource in the resource graph`, {
-          file,
-          path: key,
-          resourceKey: key,
-        }),
+        new HoardError(
+          'PARAMETERS_INVALID',
+          `${file}: ${JSON.stringify(key)}: no such resource in the resource graph`,
+          {
+            file,
+            path: key,
+            resourceKey: key,
+          },
+        ),
       );
     }
   }
@@ -66,14 +78,20 @@ export function resolveParameters(
     if (schema !== undefined) {
       for (const p of validate(schema, merged, `${key}`)) {
         problems.push(
-          new HoardError('PARAMETERS_INVALID', `${file}: ${p.path}: ${p.message}`, { file, path: p.path, resourceKey: key }),
+          new HoardError('PARAMETERS_INVALID', `${file}: ${p.path}: ${p.message}`, {
+            file,
+            path: p.path,
+            resourceKey: key,
+          }),
         );
       }
     }
     return merged;
   });
   if (problems.length > 0) {
-    throw new HoardAggregateError('PARAMETERS_INVALID', `Invalid ${operation} parameters`, problems, { file });
+    throw new HoardAggregateError('PARAMETERS_INVALID', `Invalid ${operation} parameters`, problems, {
+      file,
+    });
   }
   return out;
 }

@@ -35,7 +35,11 @@ export interface Bank {
   /** A human description (e.g. the directory or container), never containing secrets. */
   readonly description: string;
   /** Stores an object atomically. */
-  put(key: string, body: Uint8Array | string | Readable | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<void>;
+  put(
+    key: string,
+    body: Uint8Array | string | Readable | AsyncIterable<Uint8Array>,
+    options?: PutOptions,
+  ): Promise<void>;
   /** Reads a whole object; `BANK_OBJECT_NOT_FOUND` if absent. */
   get(key: string): Promise<Uint8Array>;
   /** Streams an object; `BANK_OBJECT_NOT_FOUND` if absent. */

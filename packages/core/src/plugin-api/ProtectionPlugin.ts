@@ -78,6 +78,7 @@ export interface HookContext<P extends JsonObject = JsonObject> {
 /** A hook function. Its return value is published to later hooks (SPEC §2.4). */
 export type Hook<P extends JsonObject = JsonObject> = (
   context: HookContext<P>,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing is the common case.
 ) => Promise<JsonValue | undefined | void> | JsonValue | undefined | void;
 
 /** The hooks of one operation. Unimplemented hooks are no-ops. */

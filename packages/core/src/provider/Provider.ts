@@ -1,8 +1,8 @@
 import type { Bank, BankPlugin } from '../plugin-api/Bank.js';
 import type { Protectable } from '../plugin-api/Protectable.js';
 import type { ProtectionPlugin } from '../plugin-api/ProtectionPlugin.js';
-import type { CompiledSchema } from '../schema/validation.js';
 import type { Operation } from '../plugin-api/types.js';
+import type { CompiledSchema } from '../schema/validation.js';
 
 /** A protection plugin with its schemas compiled and the package it came from. */
 export interface LoadedProtectionPlugin {

@@ -13,8 +13,8 @@ import type { Protectable } from '../plugin-api/Protectable.js';
 import type { ProtectionPlugin } from '../plugin-api/ProtectionPlugin.js';
 import type { JsonSchema } from '../plugin-api/types.js';
 import { type CompiledSchema, compileSchema, validate } from '../schema/validation.js';
-import { type IniEntry, type IniSection, parseIni } from './parseIni.js';
 import type { LoadedProtectionPlugin, Provider, ProviderOptions } from './Provider.js';
+import { type IniEntry, type IniSection, parseIni } from './parseIni.js';
 
 /** Default provider directory (SPEC §5.1). */
 export const DEFAULT_PROVIDER_DIR = './providers.d';
@@ -38,7 +38,9 @@ export const PROVIDER_SECTION_SCHEMA: JsonSchema = {
   },
 };
 
-const providerSectionSchema = compileSchema(PROVIDER_SECTION_SCHEMA, '@hoard/core ([provider] section)', { coerce: true });
+const providerSectionSchema = compileSchema(PROVIDER_SECTION_SCHEMA, '@hoard/core ([provider] section)', {
+  coerce: true,
+});
 
 /** One provider file's outcome: a provider, or the error that stopped it. */
 export interface ProviderEntry {
@@ -89,7 +91,12 @@ export async function loadProviders(options: LoadProvidersOptions = {}): Promise
     } catch (error) {
       const hoardError = isHoardError(error)
         ? error
-        : new HoardError('PROVIDER_CONFIG_INVALID', `${file}: ${messageOf(error)}`, { file }, { cause: error });
+        : new HoardError(
+            'PROVIDER_CONFIG_INVALID',
+            `${file}: ${messageOf(error)}`,
+            { file },
+            { cause: error },
+          );
       const header = await peekProviderHeader(file);
       entries.push({
         file,
@@ -156,21 +163,32 @@ function lineOf(section: IniSection, key: string | undefined): number {
   return entries[entries.length - 1]?.line ?? section.line;
 }
 
-function configProblems(file: string, section: IniSection, compiled: CompiledSchema, data: unknown): HoardError[] {
+function configProblems(
+  file: string,
+  section: IniSection,
+  compiled: CompiledSchema,
+  data: unknown,
+): HoardError[] {
   return validate(compiled, data).map((p) => {
     const key = p.path.split(/[.[]/)[0];
     const line = lineOf(section, key === '(root)' ? undefined : key);
-    return new HoardError('PROVIDER_CONFIG_INVALID', `${file}:${line}: [${section.name}] ${p.path}: ${p.message}`, {
-      file,
-      line,
-      path: `${section.name}.${p.path}`,
-    });
+    return new HoardError(
+      'PROVIDER_CONFIG_INVALID',
+      `${file}:${line}: [${section.name}] ${p.path}: ${p.message}`,
+      {
+        file,
+        line,
+        path: `${section.name}.${p.path}`,
+      },
+    );
   });
 }
 
 function parsePackageReference(reference: string): { name: string; entry?: string } {
   const hash = reference.indexOf('#');
-  return hash < 0 ? { name: reference } : { name: reference.slice(0, hash), entry: reference.slice(hash + 1) };
+  return hash < 0
+    ? { name: reference }
+    : { name: reference.slice(0, hash), entry: reference.slice(hash + 1) };
 }
 
 async function loadGroup<T>(pkg: PluginPackage, group: EntryPointGroup, entry?: string): Promise<T[]> {
@@ -214,7 +232,12 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new HoardError('PROVIDER_CONFIG_INVALID', `${file}: cannot read: ${messageOf(error)}`, { file }, { cause: error });
+    throw new HoardError(
+      'PROVIDER_CONFIG_INVALID',
+      `${file}: cannot read: ${messageOf(error)}`,
+      { file },
+      { cause: error },
+    );
   }
   const sections = parseIni(text, file);
   const providerSection = sections.find((s) => s.name === 'provider');
@@ -224,18 +247,28 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
   const header = sectionToObject(providerSection, new Set(['plugin']));
   const problems = configProblems(file, providerSection, providerSectionSchema, header);
   if (problems.length > 0) {
-    throw new HoardAggregateError('PROVIDER_CONFIG_INVALID', `${file}: invalid [provider] section`, problems, { file });
+    throw new HoardAggregateError(
+      'PROVIDER_CONFIG_INVALID',
+      `${file}: invalid [provider] section`,
+      problems,
+      { file },
+    );
   }
   const providerName = header['name'] as string;
   if (header['enabled'] === false) {
-    throw new HoardError('PROVIDER_DISABLED', `${file}: provider '${providerName}' is disabled (enabled = False)`, {
-      file,
-      line: lineOf(providerSection, 'enabled'),
-    });
+    throw new HoardError(
+      'PROVIDER_DISABLED',
+      `${file}: provider '${providerName}' is disabled (enabled = False)`,
+      {
+        file,
+        line: lineOf(providerSection, 'enabled'),
+      },
+    );
   }
   const locate = (key: string, value: string): { file: string; line: number } => ({
     file,
-    line: providerSection.entries.find((e) => e.key === key && e.value === value)?.line ?? providerSection.line,
+    line:
+      providerSection.entries.find((e) => e.key === key && e.value === value)?.line ?? providerSection.line,
   });
   const withLocation = async <T>(key: string, value: string, load: () => Promise<T>): Promise<T> => {
     try {
@@ -278,12 +311,18 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
   for (const reference of (header['plugin'] as string[] | undefined) ?? []) {
     const { name, entry } = parsePackageReference(reference);
     const pkg = await withLocation('plugin', reference, () => resolvePluginPackage(name, options));
-    protectables.push(...(await withLocation('plugin', reference, () => loadGroup<Protectable>(pkg, 'hoard.protectables', entry))));
+    protectables.push(
+      ...(await withLocation('plugin', reference, () =>
+        loadGroup<Protectable>(pkg, 'hoard.protectables', entry),
+      )),
+    );
     const protections = await withLocation('plugin', reference, () =>
       loadGroup<ProtectionPlugin>(pkg, 'hoard.protections', entry),
     );
     for (const protection of protections) {
-      plugins.push(await withLocation('plugin', reference, async () => loadProtectionPlugin(protection, pkg.name)));
+      plugins.push(
+        await withLocation('plugin', reference, async () => loadProtectionPlugin(protection, pkg.name)),
+      );
     }
   }
 
@@ -330,13 +369,21 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
   for (const section of sections) {
     if (section.name === 'provider') continue;
     if (!declared.has(section.name)) {
-      warnings.push(`${file}:${section.line}: section [${section.name}] is not read by the bank or any plugin of this provider`);
+      warnings.push(
+        `${file}:${section.line}: section [${section.name}] is not read by the bank or any plugin of this provider`,
+      );
     }
   }
   for (const [sectionName, declarations] of declared) {
-    const section = sections.find((s) => s.name === sectionName) ?? { name: sectionName, line: 1, entries: [] };
+    const section = sections.find((s) => s.name === sectionName) ?? {
+      name: sectionName,
+      line: 1,
+      entries: [],
+    };
     const known = new Set(
-      declarations.flatMap((d) => Object.keys((d.schema['properties'] as Record<string, unknown> | undefined) ?? {})),
+      declarations.flatMap((d) =>
+        Object.keys((d.schema['properties'] as Record<string, unknown> | undefined) ?? {}),
+      ),
     );
     const data = sectionToObject(section, new Set());
     for (const entry of section.entries) {
@@ -346,13 +393,17 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
       }
     }
     for (const declaration of declarations) {
-      const compiled = compileSchema(declaration.schema, `${declaration.owner} [${sectionName}] schema`, { coerce: true });
+      const compiled = compileSchema(declaration.schema, `${declaration.owner} [${sectionName}] schema`, {
+        coerce: true,
+      });
       allProblems.push(...configProblems(file, section, compiled, data));
     }
     config[sectionName] = data;
   }
   if (allProblems.length > 0) {
-    throw new HoardAggregateError('PROVIDER_CONFIG_INVALID', `${file}: invalid configuration`, allProblems, { file });
+    throw new HoardAggregateError('PROVIDER_CONFIG_INVALID', `${file}: invalid configuration`, allProblems, {
+      file,
+    });
   }
 
   const providerOptions: ProviderOptions = {

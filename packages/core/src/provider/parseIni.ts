@@ -42,7 +42,11 @@ export function parseIni(text: string, file: string): IniSection[] {
     const header = /^\[([^\]]*)\]$/.exec(trimmed);
     if (header) {
       const name = header[1]!.trim();
-      if (name === '') throw new HoardError('PROVIDER_CONFIG_INVALID', `${file}:${line}: empty section name`, { file, line });
+      if (name === '')
+        throw new HoardError('PROVIDER_CONFIG_INVALID', `${file}:${line}: empty section name`, {
+          file,
+          line,
+        });
       current = sections.find((s) => s.name === name);
       if (current === undefined) {
         current = { name, line, entries: [] };
@@ -53,16 +57,24 @@ export function parseIni(text: string, file: string): IniSection[] {
     }
     const match = /^([^=:\s][^=:]*?)\s*[=:]\s*(.*)$/.exec(trimmed);
     if (!match) {
-      throw new HoardError('PROVIDER_CONFIG_INVALID', `${file}:${line}: expected "key = value" or "[section]", got ${JSON.stringify(trimmed.slice(0, 80))}`, {
-        file,
-        line,
-      });
+      throw new HoardError(
+        'PROVIDER_CONFIG_INVALID',
+        `${file}:${line}: expected "key = value" or "[section]", got ${JSON.stringify(trimmed.slice(0, 80))}`,
+        {
+          file,
+          line,
+        },
+      );
     }
     if (current === undefined) {
-      throw new HoardError('PROVIDER_CONFIG_INVALID', `${file}:${line}: key '${match[1]}' is outside any [section]`, {
-        file,
-        line,
-      });
+      throw new HoardError(
+        'PROVIDER_CONFIG_INVALID',
+        `${file}:${line}: key '${match[1]}' is outside any [section]`,
+        {
+          file,
+          line,
+        },
+      );
     }
     last = { key: match[1]!, value: match[2]!, line };
     current.entries.push(last);

@@ -2,7 +2,9 @@ import type { JsonSchema } from '../plugin-api/types.js';
 import { REDACTED } from './validation.js';
 
 function asSchema(value: unknown): JsonSchema | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonSchema) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as JsonSchema)
+    : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { HoardAggregateError, HoardError } from '../errors/HoardError.js';
 import type { ErrorCode } from '../errors/codes.js';
+import { HoardAggregateError, HoardError } from '../errors/HoardError.js';
 import type { JsonSchema } from '../plugin-api/types.js';
 
 /** The placeholder written in place of a secret value. */
@@ -31,7 +31,11 @@ export interface CompiledSchema {
  * @param owner - who declared it, e.g. `@hoard/plugin-volume (protect parameters)`
  * @param options - `coerce: true` for configuration from INI files (strings to numbers/booleans)
  */
-export function compileSchema(schema: JsonSchema, owner: string, options: { coerce?: boolean } = {}): CompiledSchema {
+export function compileSchema(
+  schema: JsonSchema,
+  owner: string,
+  options: { coerce?: boolean } = {},
+): CompiledSchema {
   const ajv = options.coerce ? configAjv : documentAjv;
   try {
     return { schema, owner, validate: ajv.compile(schema) };

@@ -29,7 +29,8 @@ export class InMemoryBank implements Bank {
   async get(key: string): Promise<Uint8Array> {
     validateBankKey(key);
     const object = this.objects.get(key);
-    if (object === undefined) throw new HoardError('BANK_OBJECT_NOT_FOUND', `Bank object '${key}' does not exist`);
+    if (object === undefined)
+      throw new HoardError('BANK_OBJECT_NOT_FOUND', `Bank object '${key}' does not exist`);
     return Uint8Array.from(object.body);
   }
 
@@ -40,7 +41,9 @@ export class InMemoryBank implements Bank {
   async head(key: string): Promise<BankObjectInfo | undefined> {
     validateBankKey(key);
     const object = this.objects.get(key);
-    return object === undefined ? undefined : { key, size: object.body.byteLength, modifiedAt: object.modifiedAt };
+    return object === undefined
+      ? undefined
+      : { key, size: object.body.byteLength, modifiedAt: object.modifiedAt };
   }
 
   async *list(options: ListOptions): AsyncIterable<BankObjectInfo> {

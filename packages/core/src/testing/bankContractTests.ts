@@ -36,7 +36,11 @@ export interface BankContractOptions {
 
 async function keysOf(bank: Bank, prefix: string, marker?: string, limit?: number): Promise<string[]> {
   const out: string[] = [];
-  for await (const o of bank.list({ prefix, ...(marker !== undefined ? { marker } : {}), ...(limit !== undefined ? { limit } : {}) })) {
+  for await (const o of bank.list({
+    prefix,
+    ...(marker !== undefined ? { marker } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+  })) {
     out.push(o.key);
   }
   return out;

@@ -1,9 +1,9 @@
-import { defineBank, type Bank } from '../plugin-api/Bank.js';
+import { HoardError } from '../errors/HoardError.js';
+import { type Bank, defineBank } from '../plugin-api/Bank.js';
 import type { Protectable } from '../plugin-api/Protectable.js';
 import type { ProtectionPlugin } from '../plugin-api/ProtectionPlugin.js';
 import { loadProtectionPlugin } from '../provider/loadProviders.js';
 import type { LoadedProtectionPlugin, Provider, ProviderOptions } from '../provider/Provider.js';
-import { HoardError } from '../errors/HoardError.js';
 import { InMemoryBank } from './InMemoryBank.js';
 
 /** Options of {@link createTestProvider}. */
@@ -29,7 +29,10 @@ export function createTestProvider(options: TestProviderOptions): Provider & { b
   for (const loaded of plugins) {
     for (const type of loaded.plugin.resourceTypes) {
       if (pluginByType.has(type)) {
-        throw new HoardError('PROTECTION_PLUGIN_CONFLICT', `Resource type '${type}' is covered by two protection plugins`);
+        throw new HoardError(
+          'PROTECTION_PLUGIN_CONFLICT',
+          `Resource type '${type}' is covered by two protection plugins`,
+        );
       }
       pluginByType.set(type, loaded);
     }

@@ -1,5 +1,5 @@
-export { InMemoryBank } from './InMemoryBank.js';
+export { type BankContractOptions, bankContractTests, HOSTILE_BANK_KEYS } from './bankContractTests.js';
 export { createTestProvider, type TestProviderOptions } from './createTestProvider.js';
-export { runFlowForTest, type FlowTrace } from './runFlowForTest.js';
-export { bankContractTests, HOSTILE_BANK_KEYS, type BankContractOptions } from './bankContractTests.js';
+export { InMemoryBank } from './InMemoryBank.js';
 export { randomResourceGraph } from './randomGraph.js';
+export { type FlowTrace, runFlowForTest } from './runFlowForTest.js';

@@ -1,6 +1,6 @@
 import { type ExecuteFlowResult, executeFlow } from '../executor/executeFlow.js';
-import { FLOW_HOOK_IDS, taskHookName } from '../flow/Flow.js';
 import { compileFlow } from '../flow/compileFlow.js';
+import { FLOW_HOOK_IDS, taskHookName } from '../flow/Flow.js';
 import type { ResourceGraph } from '../graph/ResourceGraph.js';
 import { type Operation, resourceKey } from '../plugin-api/types.js';
 
@@ -23,7 +23,11 @@ export interface FlowTrace {
 export async function runFlowForTest(
   graph: ResourceGraph,
   operation: Operation,
-  options: { delayMs?: (taskId: string) => number; concurrency?: number; fail?: (taskId: string) => boolean } = {},
+  options: {
+    delayMs?: (taskId: string) => number;
+    concurrency?: number;
+    fail?: (taskId: string) => boolean;
+  } = {},
 ): Promise<FlowTrace> {
   const flow = compileFlow(graph, operation);
   const events: string[] = [];

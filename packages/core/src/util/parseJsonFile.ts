@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { HoardError } from '../errors/HoardError.js';
 import type { ErrorCode } from '../errors/codes.js';
+import { HoardError } from '../errors/HoardError.js';
 
 /** Line and column (1-based) of a character offset in a text. */
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
@@ -44,7 +44,12 @@ export async function readJsonFile(file: string, code: ErrorCode): Promise<unkno
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new HoardError(code, `${file}: cannot read: ${(error as Error).message}`, { file }, { cause: error });
+    throw new HoardError(
+      code,
+      `${file}: cannot read: ${(error as Error).message}`,
+      { file },
+      { cause: error },
+    );
   }
   return parseJsonText(text, file, code);
 }
