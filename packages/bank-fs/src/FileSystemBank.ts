@@ -68,30 +68,23 @@ export class FileSystemBank implements Bank {
    */
   static async create(root: string): Promise<FileSystemBank> {
     const absolute = path.resolve(root);
+    const invalid = (why: string, cause?: unknown) =>
+      new HoardError('BANK_PATH_INVALID', `Bank path ${absolute} ${why}`, { file: absolute }, { cause });
+    let info: import('node:fs').Stats | undefined;
     try {
-      const info = await stat(absolute);
-      if (!info.isDirectory()) {
-        throw new HoardError('BANK_PATH_INVALID', `Bank path ${absolute} exists and is not a directory`, {
-          file: absolute,
-        });
-      }
+      info = await stat(absolute);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        if (error instanceof HoardError) throw error;
-        throw new HoardError('BANK_PATH_INVALID', `Bank path ${absolute}: ${(error as Error).message}`, {
-          file: absolute,
-        });
-      }
+      const errno = (error as NodeJS.ErrnoException).code;
+      if (errno === 'ENOTDIR') throw invalid('cannot be created: a parent is a file', error);
+      if (errno !== 'ENOENT') throw invalid(`cannot be used: ${(error as Error).message}`, error);
+    }
+    if (info !== undefined && !info.isDirectory()) throw invalid('exists and is not a directory');
+    if (info === undefined) {
       try {
         await mkdir(absolute, { recursive: true });
-      } catch (mkdirError) {
-        const errno = (mkdirError as NodeJS.ErrnoException).code;
-        throw new HoardError(
-          'BANK_PATH_INVALID',
-          `Bank path ${absolute} cannot be created: ${errno === 'ENOTDIR' ? 'a parent is a file' : (mkdirError as Error).message}`,
-          { file: absolute },
-          { cause: mkdirError },
-        );
+      } catch (error) {
+        const errno = (error as NodeJS.ErrnoException).code;
+        throw invalid(`cannot be created: ${errno === 'ENOTDIR' || errno === 'EEXIST' ? 'a parent is a file' : (error as Error).message}`, error);
       }
     }
     return new FileSystemBank(await realpath(absolute));

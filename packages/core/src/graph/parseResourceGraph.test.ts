@@ -109,7 +109,7 @@ describe('parseResourceGraph', () => {
     await writeFile(file, '{\n  "resources": [\n    { "type": "T", }\n  ]\n}\n');
     const error = await readResourceGraphFile(file).catch((e: HoardError) => e);
     expect(error.code).toBe('RESOURCE_GRAPH_INVALID');
-    expect(error.message).toMatch(new RegExp(`^${file.replace(/[/.]/g, '\\$&')}:3:\\d+: invalid JSON`));
+    expect(error.message).toBe(`${file}:3:20: invalid JSON: property name expected`);
     expect(error.line).toBe(3);
   });
 });

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { type ParseError, type ParseErrorCode, parse, printParseErrorCode } from 'jsonc-parser';
 import type { ErrorCode } from '../errors/codes.js';
 import { HoardError } from '../errors/HoardError.js';
 
@@ -26,16 +27,21 @@ export function parseJsonText(text: string, file: string, code: ErrorCode): unkn
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const where = position ? lineAndColumn(text, Number(position[1])) : lineAndColumn(text, text.length);
-    throw new HoardError(
-      code,
-      `${file}:${where.line}:${where.column}: invalid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`,
-      { file, line: where.line },
-      { cause: error },
-    );
+    // Node 20's JSON.parse does not say where the error is; jsonc-parser (strict mode) does.
+    const errors: ParseError[] = [];
+    parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    const first = errors[0];
+    const where = lineAndColumn(text, first?.offset ?? text.length);
+    const why = first ? describeParseError(first.error) : (error as Error).message;
+    throw new HoardError(code, `${file}:${where.line}:${where.column}: invalid JSON: ${why}`, { file, line: where.line }, { cause: error });
   }
+}
+
+function describeParseError(error: ParseErrorCode): string {
+  // "PropertyNameExpected" → "property name expected"
+  return printParseErrorCode(error)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
 }
 
 /** Reads and parses a JSON file; see {@link parseJsonText}. */

@@ -1,0 +1,283 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fakePluginPackage, runHoard, scratchDir, writeFiles } from './testing/cliHarness.js';
+
+const GRAPH = {
+  resources: [
+    { type: 'OS::Nova::Server', id: 's1', name: 'web', dependsOn: [{ type: 'OS::Cinder::Volume', id: 'v1' }] },
+    { type: 'OS::Cinder::Volume', id: 'v1', name: 'data' },
+  ],
+};
+
+let dir: string;
+beforeAll(async () => {
+  dir = await scratchDir('hoard-cli-');
+  await writeFile(path.join(dir, 'graph.json'), JSON.stringify(GRAPH));
+});
+
+const localProvider = (bankPath: string, extra = '') => `[provider]
+name = local
+id = 11111111-2222-3333-4444-555555555555
+bank = @hoard/bank-fs
+plugin = @hoard/plugin-directory
+${extra}
+[file_system_bank_plugin]
+file_system_bank_path = ${bankPath}
+`;
+
+describe('hoard flow (SPEC §2.3)', () => {
+  it('prints every task and exactly the rule edges as JSON', () => {
+    const run = runHoard(['flow', '--graph', path.join(dir, 'graph.json'), '--operation', 'protect', '--json']);
+    expect(run.code).toBe(0);
+    const flow = run.json<{ operation: string; tasks: { id: string; resource: unknown; hook: string }[]; edges: [string, string][] }>();
+    expect(flow.operation).toBe('protect');
+    expect(flow.tasks).toHaveLength(8);
+    expect(flow.tasks[0]).toEqual({
+      id: 'OS::Nova::Server#s1/prepare_begin',
+      resource: { type: 'OS::Nova::Server', id: 's1' },
+      hook: 'prepare_begin',
+    });
+    expect(flow.edges).toContainEqual(['OS::Nova::Server#s1/prepare_begin', 'OS::Cinder::Volume#v1/prepare_begin']);
+    expect(flow.edges).toContainEqual(['OS::Cinder::Volume#v1/prepare_finish', 'OS::Nova::Server#s1/prepare_finish']);
+    expect(flow.edges).toContainEqual(['OS::Cinder::Volume#v1/complete', 'OS::Nova::Server#s1/complete']);
+    expect(flow.edges).toHaveLength(9);
+    expect(run.stderr).toBe('');
+  });
+
+  it('compiles restore and delete the same way', () => {
+    for (const operation of ['restore', 'delete']) {
+      const run = runHoard(['flow', '--graph', path.join(dir, 'graph.json'), '--operation', operation, '--json']);
+      expect(run.code).toBe(0);
+      expect(run.json<{ operation: string; edges: unknown[] }>()).toMatchObject({ operation });
+    }
+  });
+
+  it('draws mermaid and dot', () => {
+    const mermaid = runHoard(['flow', '--graph', path.join(dir, 'graph.json'), '--operation', 'protect', '--format', 'mermaid']);
+    expect(mermaid.stdout.split('\n')[0]).toBe('flowchart TD');
+    expect(mermaid.stdout).toContain('["OS::Nova::Server#s1/prepare_begin"]');
+    const dot = runHoard(['flow', '--graph', path.join(dir, 'graph.json'), '--operation', 'delete', '--format', 'dot']);
+    expect(dot.stdout).toMatch(/^digraph flow \{/);
+    expect(dot.stdout).toContain('->');
+  });
+
+  it('names a missing child: JSON error on stdout with --json, one line on stderr without', async () => {
+    const file = path.join(dir, 'missing.json');
+    await writeFile(file, JSON.stringify({ resources: [{ type: 'A', id: '1', dependsOn: [{ type: 'B', id: '2' }] }] }));
+    const json = runHoard(['flow', '--graph', file, '--operation', 'protect', '--json']);
+    expect(json.code).not.toBe(0);
+    expect(json.json()).toEqual({
+      error: {
+        code: 'RESOURCE_GRAPH_INVALID',
+        message: `${file}: resources[0].dependsOn[0]: 'A#1' depends on 'B#2', which is not listed in resources`,
+        file,
+        path: 'resources[0].dependsOn[0]',
+        resourceKey: 'B#2',
+      },
+    });
+    const text = runHoard(['flow', '--graph', file, '--operation', 'protect']);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toBe('');
+    expect(text.stderr.trim().split('\n')).toHaveLength(1);
+    expect(text.stderr).toContain("'B#2'");
+  });
+
+  it('rejects a cycle with its path, malformed JSON with its line, unknown fields with their path', async () => {
+    const cycle = path.join(dir, 'cycle.json');
+    await writeFile(
+      cycle,
+      JSON.stringify({
+        resources: [
+          { type: 'A', id: '1', dependsOn: [{ type: 'A', id: '2' }] },
+          { type: 'A', id: '2', dependsOn: [{ type: 'A', id: '1' }] },
+        ],
+      }),
+    );
+    const run = runHoard(['flow', '--graph', cycle, '--operation', 'protect', '--json']);
+    expect(run.code).toBe(2);
+    expect(run.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'RESOURCE_GRAPH_CYCLE' });
+    expect(run.json<{ error: { message: string } }>().error.message).toContain('A#1 → A#2 → A#1');
+
+    const malformed = path.join(dir, 'malformed.json');
+    await writeFile(malformed, '{"resources": [\n  {"type": "A", "id": "1"},\n  oops\n]}');
+    const bad = runHoard(['flow', '--graph', malformed, '--operation', 'protect']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${malformed}:3:3: invalid JSON: invalid symbol`);
+
+    const unknown = path.join(dir, 'unknown.json');
+    await writeFile(unknown, JSON.stringify({ resources: [{ type: 'A', id: '1', parent: 'x' }], extra: true }));
+    const fields = runHoard(['flow', '--graph', unknown, '--operation', 'protect', '--json']);
+    expect(fields.code).toBe(2);
+    const message = fields.json<{ error: { message: string } }>().error.message;
+    expect(message).toContain('resources[0].parent: is not allowed (unknown field)');
+    expect(message).toContain('extra: is not allowed (unknown field)');
+  });
+
+  it('rejects a bad operation as a usage error', () => {
+    const run = runHoard(['flow', '--graph', path.join(dir, 'graph.json'), '--operation', 'copy', '--json']);
+    expect(run.code).toBe(2);
+    expect(run.json<{ error: { code: string } }>().error.code).toBe('USAGE_INVALID');
+  });
+
+  it('with --provider drops tasks of unimplemented hooks and keeps the order of the rest', async () => {
+    const providers = path.join(dir, 'flow-providers');
+    await mkdir(providers, { recursive: true });
+    await writeFile(path.join(providers, 'local.conf'), localProvider(path.join(dir, 'flow-bank')));
+    const graph = path.join(dir, 'dirs.json');
+    await writeFile(
+      graph,
+      JSON.stringify({
+        resources: [
+          { type: 'Hoard::Local::Directory', id: '/a', dependsOn: [{ type: 'Hoard::Local::Directory', id: '/b' }] },
+          { type: 'Hoard::Local::Directory', id: '/b' },
+        ],
+      }),
+    );
+    const run = runHoard(['flow', '--graph', graph, '--operation', 'protect', '--provider', 'local', '--provider-dir', providers, '--json']);
+    expect(run.code).toBe(0);
+    const flow = run.json<{ tasks: { id: string }[]; edges: [string, string][] }>();
+    expect(flow.tasks.map((t) => t.id).sort()).toEqual(['Hoard::Local::Directory#/a/main', 'Hoard::Local::Directory#/b/main']);
+    expect(flow.edges).toEqual([]);
+    const unknown = runHoard(['flow', '--graph', path.join(dir, 'graph.json'), '--operation', 'protect', '--provider', 'local', '--provider-dir', providers, '--json']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.json<{ error: { code: string; message: string } }>().error.message).toContain("'OS::Nova::Server'");
+  });
+});
+
+describe('providers and plugins: bad input', () => {
+  async function providerDir(files: Record<string, string>): Promise<string> {
+    const root = await scratchDir('hoard-providers-');
+    await writeFiles(root, files);
+    return root;
+  }
+
+  it('lists every provider file, each broken one with its own error (file, line, key)', async () => {
+    const root = await providerDir({
+      'providers.d/a-good.conf': localProvider('../bank'),
+      'providers.d/b-no-provider.conf': '[file_system_bank_plugin]\nfile_system_bank_path = x\n',
+      'providers.d/c-no-bank.conf': '[provider]\nname = nobank\nid = 2\nplugin = @hoard/plugin-directory\n',
+      'providers.d/d-uninstalled.conf': '[provider]\nname = missing\nid = 3\nbank = @hoard/bank-fs\nplugin = @acme/not-installed\n',
+      'providers.d/e-garbage.conf': '[provider]\nname = x\nthis line is wrong\n',
+      'providers.d/f-bank-path-missing.conf': '[provider]\nname = nopath\nid = 6\nbank = @hoard/bank-fs\n',
+    });
+    const run = runHoard(['provider', 'list', '--json'], { cwd: root });
+    expect(run.code).toBe(0);
+    const list = run.json<{ file: string; status: string; error?: { code: string; message: string } }[]>();
+    const byFile = Object.fromEntries(list.map((e) => [path.basename(e.file), e]));
+    expect(byFile['a-good.conf']?.status).toBe('ok');
+    expect(byFile['b-no-provider.conf']?.error).toEqual({
+      code: 'PROVIDER_CONFIG_INVALID',
+      message: `${path.join(root, 'providers.d', 'b-no-provider.conf')}: missing [provider] section`,
+    });
+    expect(byFile['c-no-bank.conf']?.error?.message).toContain('c-no-bank.conf:1: [provider] bank: is required');
+    expect(byFile['d-uninstalled.conf']?.error?.code).toBe('PLUGIN_NOT_FOUND');
+    expect(byFile['d-uninstalled.conf']?.error?.message).toContain('d-uninstalled.conf:5: plugin = @acme/not-installed');
+    expect(byFile['e-garbage.conf']?.error?.message).toContain('e-garbage.conf:3: expected "key = value"');
+    expect(byFile['f-bank-path-missing.conf']?.error?.message).toContain(
+      '[file_system_bank_plugin] file_system_bank_path: is required',
+    );
+    const text = runHoard(['provider', 'list'], { cwd: root });
+    expect(text.stdout).toContain('ERROR PLUGIN_NOT_FOUND');
+  });
+
+  it('rejects a type covered by two plugins, naming both', async () => {
+    const root = await providerDir({
+      ...fakePluginPackage('acme-one', { types: ['Acme::Thing'] }),
+      ...fakePluginPackage('acme-two', { types: ['Acme::Thing'] }),
+      'providers.d/p.conf': `[provider]\nname = p\nid = 1\nbank = @hoard/bank-fs\nplugin = acme-one\nplugin = acme-two\n[file_system_bank_plugin]\nfile_system_bank_path = b\n`,
+    });
+    const run = runHoard(['provider', 'show', 'p', '--json'], { cwd: root });
+    expect(run.code).toBe(3);
+    const error = run.json<{ error: { code: string; message: string } }>().error;
+    expect(error.code).toBe('PROTECTION_PLUGIN_CONFLICT');
+    expect(error.message).toContain("resource type 'Acme::Thing' is covered by two protection plugins: acme-one (thing) and acme-two (thing)");
+  });
+
+  it('blames an invalid plugin schema and a wrong apiVersion on the package', async () => {
+    const root = await providerDir({
+      ...fakePluginPackage('acme-badschema', { protectSchema: { type: 'not-a-type' } }),
+      ...fakePluginPackage('acme-future', { apiVersion: 2 }),
+      'providers.d/schema.conf': `[provider]\nname = schema\nid = 1\nbank = @hoard/bank-fs\nplugin = acme-badschema\n[file_system_bank_plugin]\nfile_system_bank_path = b\n`,
+      'providers.d/future.conf': `[provider]\nname = future\nid = 2\nbank = @hoard/bank-fs\nplugin = acme-future\n[file_system_bank_plugin]\nfile_system_bank_path = b\n`,
+    });
+    const schema = runHoard(['provider', 'show', 'schema', '--json'], { cwd: root });
+    expect(schema.code).toBe(3);
+    expect(schema.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'PLUGIN_SCHEMA_INVALID' });
+    expect(schema.json<{ error: { message: string } }>().error.message).toContain('acme-badschema');
+    const future = runHoard(['provider', 'show', 'future', '--json'], { cwd: root });
+    expect(future.code).toBe(3);
+    expect(future.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'PLUGIN_API_VERSION_UNSUPPORTED' });
+    expect(future.json<{ error: { message: string } }>().error.message).toContain("Package 'acme-future' declares hoard.apiVersion 2");
+    const plugins = runHoard(['plugins', 'list', '--json'], { cwd: root });
+    const listed = plugins.json<{ name: string; error?: { code: string } }[]>();
+    expect(listed.find((p) => p.name === 'acme-future')?.error?.code).toBe('PLUGIN_API_VERSION_UNSUPPORTED');
+    expect(listed.find((p) => p.name === '@hoard/plugin-directory')).toBeDefined();
+  });
+
+  it('refuses a bank path that is a file (exit 3) and writes nothing', async () => {
+    const root = await providerDir({ 'bankfile': 'not a directory', 'data/x.txt': 'x' });
+    await writeFiles(root, { 'providers.d/local.conf': localProvider('../bankfile') });
+    const run = runHoard(['protect', '--provider', 'local', '--resource', `Hoard::Local::Directory#${path.join(root, 'data')}`, '--json'], { cwd: root });
+    expect(run.code).toBe(3);
+    expect(run.json<{ error: { code: string; message: string } }>().error).toEqual({
+      code: 'BANK_PATH_INVALID',
+      message: `Bank path ${path.join(root, 'bankfile', 'hoard')} cannot be created: a parent is a file`,
+      file: path.join(root, 'bankfile', 'hoard'),
+    });
+  });
+
+  it('rejects an unknown resource type and a malformed --resource', async () => {
+    const root = await providerDir({ 'providers.d/local.conf': localProvider('../bank') });
+    const unknown = runHoard(['protect', '--provider', 'local', '--resource', 'OS::Nova::Server#1', '--json'], { cwd: root });
+    expect(unknown.code).toBe(2);
+    expect(unknown.json<{ error: { code: string } }>().error.code).toBe('RESOURCE_TYPE_UNKNOWN');
+    const malformed = runHoard(['protect', '--provider', 'local', '--resource', 'no-hash', '--json'], { cwd: root });
+    expect(malformed.code).toBe(2);
+    const missing = runHoard(['protect', '--provider', 'nope', '--resource', 'a#b', '--json'], { cwd: root });
+    expect(missing.code).toBe(3);
+    expect(missing.json<{ error: { code: string; message: string } }>().error.message).toContain('(providers: local)');
+  });
+});
+
+describe('protect → list → restore → delete through the CLI', () => {
+  it('round-trips a directory; --dry-run writes nothing; parameters files are validated', async () => {
+    const root = await scratchDir('hoard-cli-rt-');
+    await writeFiles(root, {
+      'providers.d/local.conf': localProvider('../bank'),
+      'app/index.html': '<h1>hi</h1>',
+      'app/assets/logo.svg': '<svg/>',
+      'bad-params.json': JSON.stringify({ 'Hoard::Local::Directory': { exclude: 'not-an-array' } }),
+    });
+    const resource = `Hoard::Local::Directory#${path.join(root, 'app')}`;
+    const dry = runHoard(['protect', '--provider', 'local', '--resource', resource, '--dry-run', '--json'], { cwd: root });
+    expect(dry.code).toBe(0);
+    expect(dry.json<{ dryRun: boolean; flow: { tasks: unknown[] }; parameters: Record<string, unknown> }>()).toMatchObject({
+      dryRun: true,
+      parameters: { [resource]: { exclude: [] } },
+    });
+    const none = runHoard(['checkpoint', 'list', '--provider', 'local', '--json'], { cwd: root });
+    expect(none.json()).toEqual([]);
+
+    const bad = runHoard(['protect', '--provider', 'local', '--resource', resource, '--parameters', 'bad-params.json', '--json'], { cwd: root });
+    expect(bad.code).toBe(2);
+    expect(bad.json<{ error: { code: string; message: string } }>().error.message).toContain(`bad-params.json: ${resource}.exclude: must be array`);
+
+    const protect = runHoard(['protect', '--provider', 'local', '--resource', resource, '--json'], { cwd: root });
+    expect(protect.code).toBe(0);
+    const checkpoint = protect.json<{ id: string; status: string }>();
+    expect(checkpoint.status).toBe('available');
+    expect(protect.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l).type)).toContain('task-finished');
+
+    const list = runHoard(['checkpoint', 'list', '--provider', 'local', '--json'], { cwd: root });
+    expect(list.json<{ id: string }[]>().map((c) => c.id)).toEqual([checkpoint.id]);
+    const restore = runHoard(['restore', '--provider', 'local', '--checkpoint', checkpoint.id, '--json'], { cwd: root });
+    expect(restore.code).toBe(0);
+    expect(restore.json<{ status: string }>().status).toBe('success');
+    const del = runHoard(['checkpoint', 'delete', checkpoint.id, '--provider', 'local', '--json'], { cwd: root });
+    expect(del.json()).toEqual({ id: checkpoint.id, status: 'deleted' });
+    const gone = runHoard(['checkpoint', 'show', checkpoint.id, '--provider', 'local', '--json'], { cwd: root });
+    expect(gone.code).toBe(2);
+    expect(gone.json<{ error: { code: string } }>().error.code).toBe('CHECKPOINT_NOT_FOUND');
+  });
+});
