@@ -84,7 +84,10 @@ export class FileSystemBank implements Bank {
         await mkdir(absolute, { recursive: true });
       } catch (error) {
         const errno = (error as NodeJS.ErrnoException).code;
-        throw invalid(`cannot be created: ${errno === 'ENOTDIR' || errno === 'EEXIST' ? 'a parent is a file' : (error as Error).message}`, error);
+        throw invalid(
+          `cannot be created: ${errno === 'ENOTDIR' || errno === 'EEXIST' ? 'a parent is a file' : (error as Error).message}`,
+          error,
+        );
       }
     }
     return new FileSystemBank(await realpath(absolute));

@@ -5,7 +5,12 @@ import { fakePluginPackage, runHoard, scratchDir, writeFiles } from './testing/c
 
 const GRAPH = {
   resources: [
-    { type: 'OS::Nova::Server', id: 's1', name: 'web', dependsOn: [{ type: 'OS::Cinder::Volume', id: 'v1' }] },
+    {
+      type: 'OS::Nova::Server',
+      id: 's1',
+      name: 'web',
+      dependsOn: [{ type: 'OS::Cinder::Volume', id: 'v1' }],
+    },
     { type: 'OS::Cinder::Volume', id: 'v1', name: 'data' },
   ],
 };
@@ -28,9 +33,20 @@ file_system_bank_path = ${bankPath}
 
 describe('hoard flow (SPEC §2.3)', () => {
   it('prints every task and exactly the rule edges as JSON', () => {
-    const run = runHoard(['flow', '--graph', path.join(dir, 'graph.json'), '--operation', 'protect', '--json']);
+    const run = runHoard([
+      'flow',
+      '--graph',
+      path.join(dir, 'graph.json'),
+      '--operation',
+      'protect',
+      '--json',
+    ]);
     expect(run.code).toBe(0);
-    const flow = run.json<{ operation: string; tasks: { id: string; resource: unknown; hook: string }[]; edges: [string, string][] }>();
+    const flow = run.json<{
+      operation: string;
+      tasks: { id: string; resource: unknown; hook: string }[];
+      edges: [string, string][];
+    }>();
     expect(flow.operation).toBe('protect');
     expect(flow.tasks).toHaveLength(8);
     expect(flow.tasks[0]).toEqual({
@@ -38,8 +54,14 @@ describe('hoard flow (SPEC §2.3)', () => {
       resource: { type: 'OS::Nova::Server', id: 's1' },
       hook: 'prepare_begin',
     });
-    expect(flow.edges).toContainEqual(['OS::Nova::Server#s1/prepare_begin', 'OS::Cinder::Volume#v1/prepare_begin']);
-    expect(flow.edges).toContainEqual(['OS::Cinder::Volume#v1/prepare_finish', 'OS::Nova::Server#s1/prepare_finish']);
+    expect(flow.edges).toContainEqual([
+      'OS::Nova::Server#s1/prepare_begin',
+      'OS::Cinder::Volume#v1/prepare_begin',
+    ]);
+    expect(flow.edges).toContainEqual([
+      'OS::Cinder::Volume#v1/prepare_finish',
+      'OS::Nova::Server#s1/prepare_finish',
+    ]);
     expect(flow.edges).toContainEqual(['OS::Cinder::Volume#v1/complete', 'OS::Nova::Server#s1/complete']);
     expect(flow.edges).toHaveLength(9);
     expect(run.stderr).toBe('');
@@ -47,24 +69,50 @@ describe('hoard flow (SPEC §2.3)', () => {
 
   it('compiles restore and delete the same way', () => {
     for (const operation of ['restore', 'delete']) {
-      const run = runHoard(['flow', '--graph', path.join(dir, 'graph.json'), '--operation', operation, '--json']);
+      const run = runHoard([
+        'flow',
+        '--graph',
+        path.join(dir, 'graph.json'),
+        '--operation',
+        operation,
+        '--json',
+      ]);
       expect(run.code).toBe(0);
       expect(run.json<{ operation: string; edges: unknown[] }>()).toMatchObject({ operation });
     }
   });
 
   it('draws mermaid and dot', () => {
-    const mermaid = runHoard(['flow', '--graph', path.join(dir, 'graph.json'), '--operation', 'protect', '--format', 'mermaid']);
+    const mermaid = runHoard([
+      'flow',
+      '--graph',
+      path.join(dir, 'graph.json'),
+      '--operation',
+      'protect',
+      '--format',
+      'mermaid',
+    ]);
     expect(mermaid.stdout.split('\n')[0]).toBe('flowchart TD');
     expect(mermaid.stdout).toContain('["OS::Nova::Server#s1/prepare_begin"]');
-    const dot = runHoard(['flow', '--graph', path.join(dir, 'graph.json'), '--operation', 'delete', '--format', 'dot']);
+    const dot = runHoard([
+      'flow',
+      '--graph',
+      path.join(dir, 'graph.json'),
+      '--operation',
+      'delete',
+      '--format',
+      'dot',
+    ]);
     expect(dot.stdout).toMatch(/^digraph flow \{/);
     expect(dot.stdout).toContain('->');
   });
 
   it('names a missing child: JSON error on stdout with --json, one line on stderr without', async () => {
     const file = path.join(dir, 'missing.json');
-    await writeFile(file, JSON.stringify({ resources: [{ type: 'A', id: '1', dependsOn: [{ type: 'B', id: '2' }] }] }));
+    await writeFile(
+      file,
+      JSON.stringify({ resources: [{ type: 'A', id: '1', dependsOn: [{ type: 'B', id: '2' }] }] }),
+    );
     const json = runHoard(['flow', '--graph', file, '--operation', 'protect', '--json']);
     expect(json.code).not.toBe(0);
     expect(json.json()).toEqual({
@@ -96,7 +144,9 @@ describe('hoard flow (SPEC §2.3)', () => {
     );
     const run = runHoard(['flow', '--graph', cycle, '--operation', 'protect', '--json']);
     expect(run.code).toBe(2);
-    expect(run.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'RESOURCE_GRAPH_CYCLE' });
+    expect(run.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'RESOURCE_GRAPH_CYCLE',
+    });
     expect(run.json<{ error: { message: string } }>().error.message).toContain('A#1 → A#2 → A#1');
 
     const malformed = path.join(dir, 'malformed.json');
@@ -106,7 +156,10 @@ describe('hoard flow (SPEC §2.3)', () => {
     expect(bad.stderr).toContain(`${malformed}:3:3: invalid JSON: invalid symbol`);
 
     const unknown = path.join(dir, 'unknown.json');
-    await writeFile(unknown, JSON.stringify({ resources: [{ type: 'A', id: '1', parent: 'x' }], extra: true }));
+    await writeFile(
+      unknown,
+      JSON.stringify({ resources: [{ type: 'A', id: '1', parent: 'x' }], extra: true }),
+    );
     const fields = runHoard(['flow', '--graph', unknown, '--operation', 'protect', '--json']);
     expect(fields.code).toBe(2);
     const message = fields.json<{ error: { message: string } }>().error.message;
@@ -129,19 +182,50 @@ describe('hoard flow (SPEC §2.3)', () => {
       graph,
       JSON.stringify({
         resources: [
-          { type: 'Hoard::Local::Directory', id: '/a', dependsOn: [{ type: 'Hoard::Local::Directory', id: '/b' }] },
+          {
+            type: 'Hoard::Local::Directory',
+            id: '/a',
+            dependsOn: [{ type: 'Hoard::Local::Directory', id: '/b' }],
+          },
           { type: 'Hoard::Local::Directory', id: '/b' },
         ],
       }),
     );
-    const run = runHoard(['flow', '--graph', graph, '--operation', 'protect', '--provider', 'local', '--provider-dir', providers, '--json']);
+    const run = runHoard([
+      'flow',
+      '--graph',
+      graph,
+      '--operation',
+      'protect',
+      '--provider',
+      'local',
+      '--provider-dir',
+      providers,
+      '--json',
+    ]);
     expect(run.code).toBe(0);
     const flow = run.json<{ tasks: { id: string }[]; edges: [string, string][] }>();
-    expect(flow.tasks.map((t) => t.id).sort()).toEqual(['Hoard::Local::Directory#/a/main', 'Hoard::Local::Directory#/b/main']);
+    expect(flow.tasks.map((t) => t.id).sort()).toEqual([
+      'Hoard::Local::Directory#/a/main',
+      'Hoard::Local::Directory#/b/main',
+    ]);
     expect(flow.edges).toEqual([]);
-    const unknown = runHoard(['flow', '--graph', path.join(dir, 'graph.json'), '--operation', 'protect', '--provider', 'local', '--provider-dir', providers, '--json']);
+    const unknown = runHoard([
+      'flow',
+      '--graph',
+      path.join(dir, 'graph.json'),
+      '--operation',
+      'protect',
+      '--provider',
+      'local',
+      '--provider-dir',
+      providers,
+      '--json',
+    ]);
     expect(unknown.code).toBe(3);
-    expect(unknown.json<{ error: { code: string; message: string } }>().error.message).toContain("'OS::Nova::Server'");
+    expect(unknown.json<{ error: { code: string; message: string } }>().error.message).toContain(
+      "'OS::Nova::Server'",
+    );
   });
 });
 
@@ -157,7 +241,8 @@ describe('providers and plugins: bad input', () => {
       'providers.d/a-good.conf': localProvider('../bank'),
       'providers.d/b-no-provider.conf': '[file_system_bank_plugin]\nfile_system_bank_path = x\n',
       'providers.d/c-no-bank.conf': '[provider]\nname = nobank\nid = 2\nplugin = @hoard/plugin-directory\n',
-      'providers.d/d-uninstalled.conf': '[provider]\nname = missing\nid = 3\nbank = @hoard/bank-fs\nplugin = @acme/not-installed\n',
+      'providers.d/d-uninstalled.conf':
+        '[provider]\nname = missing\nid = 3\nbank = @hoard/bank-fs\nplugin = @acme/not-installed\n',
       'providers.d/e-garbage.conf': '[provider]\nname = x\nthis line is wrong\n',
       'providers.d/f-bank-path-missing.conf': '[provider]\nname = nopath\nid = 6\nbank = @hoard/bank-fs\n',
     });
@@ -170,9 +255,13 @@ describe('providers and plugins: bad input', () => {
       code: 'PROVIDER_CONFIG_INVALID',
       message: `${path.join(root, 'providers.d', 'b-no-provider.conf')}: missing [provider] section`,
     });
-    expect(byFile['c-no-bank.conf']?.error?.message).toContain('c-no-bank.conf:1: [provider] bank: is required');
+    expect(byFile['c-no-bank.conf']?.error?.message).toContain(
+      'c-no-bank.conf:1: [provider] bank: is required',
+    );
     expect(byFile['d-uninstalled.conf']?.error?.code).toBe('PLUGIN_NOT_FOUND');
-    expect(byFile['d-uninstalled.conf']?.error?.message).toContain('d-uninstalled.conf:5: plugin = @acme/not-installed');
+    expect(byFile['d-uninstalled.conf']?.error?.message).toContain(
+      'd-uninstalled.conf:5: plugin = @acme/not-installed',
+    );
     expect(byFile['e-garbage.conf']?.error?.message).toContain('e-garbage.conf:3: expected "key = value"');
     expect(byFile['f-bank-path-missing.conf']?.error?.message).toContain(
       '[file_system_bank_plugin] file_system_bank_path: is required',
@@ -191,7 +280,9 @@ describe('providers and plugins: bad input', () => {
     expect(run.code).toBe(3);
     const error = run.json<{ error: { code: string; message: string } }>().error;
     expect(error.code).toBe('PROTECTION_PLUGIN_CONFLICT');
-    expect(error.message).toContain("resource type 'Acme::Thing' is covered by two protection plugins: acme-one (thing) and acme-two (thing)");
+    expect(error.message).toContain(
+      "resource type 'Acme::Thing' is covered by two protection plugins: acme-one (thing) and acme-two (thing)",
+    );
   });
 
   it('blames an invalid plugin schema and a wrong apiVersion on the package', async () => {
@@ -203,12 +294,18 @@ describe('providers and plugins: bad input', () => {
     });
     const schema = runHoard(['provider', 'show', 'schema', '--json'], { cwd: root });
     expect(schema.code).toBe(3);
-    expect(schema.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'PLUGIN_SCHEMA_INVALID' });
+    expect(schema.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'PLUGIN_SCHEMA_INVALID',
+    });
     expect(schema.json<{ error: { message: string } }>().error.message).toContain('acme-badschema');
     const future = runHoard(['provider', 'show', 'future', '--json'], { cwd: root });
     expect(future.code).toBe(3);
-    expect(future.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'PLUGIN_API_VERSION_UNSUPPORTED' });
-    expect(future.json<{ error: { message: string } }>().error.message).toContain("Package 'acme-future' declares hoard.apiVersion 2");
+    expect(future.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'PLUGIN_API_VERSION_UNSUPPORTED',
+    });
+    expect(future.json<{ error: { message: string } }>().error.message).toContain(
+      "Package 'acme-future' declares hoard.apiVersion 2",
+    );
     const plugins = runHoard(['plugins', 'list', '--json'], { cwd: root });
     const listed = plugins.json<{ name: string; error?: { code: string } }[]>();
     expect(listed.find((p) => p.name === 'acme-future')?.error?.code).toBe('PLUGIN_API_VERSION_UNSUPPORTED');
@@ -216,9 +313,19 @@ describe('providers and plugins: bad input', () => {
   });
 
   it('refuses a bank path that is a file (exit 3) and writes nothing', async () => {
-    const root = await providerDir({ 'bankfile': 'not a directory', 'data/x.txt': 'x' });
+    const root = await providerDir({ bankfile: 'not a directory', 'data/x.txt': 'x' });
     await writeFiles(root, { 'providers.d/local.conf': localProvider('../bankfile') });
-    const run = runHoard(['protect', '--provider', 'local', '--resource', `Hoard::Local::Directory#${path.join(root, 'data')}`, '--json'], { cwd: root });
+    const run = runHoard(
+      [
+        'protect',
+        '--provider',
+        'local',
+        '--resource',
+        `Hoard::Local::Directory#${path.join(root, 'data')}`,
+        '--json',
+      ],
+      { cwd: root },
+    );
     expect(run.code).toBe(3);
     expect(run.json<{ error: { code: string; message: string } }>().error).toEqual({
       code: 'BANK_PATH_INVALID',
@@ -229,14 +336,21 @@ describe('providers and plugins: bad input', () => {
 
   it('rejects an unknown resource type and a malformed --resource', async () => {
     const root = await providerDir({ 'providers.d/local.conf': localProvider('../bank') });
-    const unknown = runHoard(['protect', '--provider', 'local', '--resource', 'OS::Nova::Server#1', '--json'], { cwd: root });
+    const unknown = runHoard(
+      ['protect', '--provider', 'local', '--resource', 'OS::Nova::Server#1', '--json'],
+      { cwd: root },
+    );
     expect(unknown.code).toBe(2);
     expect(unknown.json<{ error: { code: string } }>().error.code).toBe('RESOURCE_TYPE_UNKNOWN');
-    const malformed = runHoard(['protect', '--provider', 'local', '--resource', 'no-hash', '--json'], { cwd: root });
+    const malformed = runHoard(['protect', '--provider', 'local', '--resource', 'no-hash', '--json'], {
+      cwd: root,
+    });
     expect(malformed.code).toBe(2);
     const missing = runHoard(['protect', '--provider', 'nope', '--resource', 'a#b', '--json'], { cwd: root });
     expect(missing.code).toBe(3);
-    expect(missing.json<{ error: { code: string; message: string } }>().error.message).toContain('(providers: local)');
+    expect(missing.json<{ error: { code: string; message: string } }>().error.message).toContain(
+      '(providers: local)',
+    );
   });
 });
 
@@ -250,33 +364,55 @@ describe('protect → list → restore → delete through the CLI', () => {
       'bad-params.json': JSON.stringify({ 'Hoard::Local::Directory': { exclude: 'not-an-array' } }),
     });
     const resource = `Hoard::Local::Directory#${path.join(root, 'app')}`;
-    const dry = runHoard(['protect', '--provider', 'local', '--resource', resource, '--dry-run', '--json'], { cwd: root });
+    const dry = runHoard(['protect', '--provider', 'local', '--resource', resource, '--dry-run', '--json'], {
+      cwd: root,
+    });
     expect(dry.code).toBe(0);
-    expect(dry.json<{ dryRun: boolean; flow: { tasks: unknown[] }; parameters: Record<string, unknown> }>()).toMatchObject({
+    expect(
+      dry.json<{ dryRun: boolean; flow: { tasks: unknown[] }; parameters: Record<string, unknown> }>(),
+    ).toMatchObject({
       dryRun: true,
       parameters: { [resource]: { exclude: [] } },
     });
     const none = runHoard(['checkpoint', 'list', '--provider', 'local', '--json'], { cwd: root });
     expect(none.json()).toEqual([]);
 
-    const bad = runHoard(['protect', '--provider', 'local', '--resource', resource, '--parameters', 'bad-params.json', '--json'], { cwd: root });
+    const bad = runHoard(
+      ['protect', '--provider', 'local', '--resource', resource, '--parameters', 'bad-params.json', '--json'],
+      { cwd: root },
+    );
     expect(bad.code).toBe(2);
-    expect(bad.json<{ error: { code: string; message: string } }>().error.message).toContain(`bad-params.json: ${resource}.exclude: must be array`);
+    expect(bad.json<{ error: { code: string; message: string } }>().error.message).toContain(
+      `bad-params.json: ${resource}.exclude: must be array`,
+    );
 
-    const protect = runHoard(['protect', '--provider', 'local', '--resource', resource, '--json'], { cwd: root });
+    const protect = runHoard(['protect', '--provider', 'local', '--resource', resource, '--json'], {
+      cwd: root,
+    });
     expect(protect.code).toBe(0);
     const checkpoint = protect.json<{ id: string; status: string }>();
     expect(checkpoint.status).toBe('available');
-    expect(protect.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l).type)).toContain('task-finished');
+    expect(
+      protect.stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).type),
+    ).toContain('task-finished');
 
     const list = runHoard(['checkpoint', 'list', '--provider', 'local', '--json'], { cwd: root });
     expect(list.json<{ id: string }[]>().map((c) => c.id)).toEqual([checkpoint.id]);
-    const restore = runHoard(['restore', '--provider', 'local', '--checkpoint', checkpoint.id, '--json'], { cwd: root });
+    const restore = runHoard(['restore', '--provider', 'local', '--checkpoint', checkpoint.id, '--json'], {
+      cwd: root,
+    });
     expect(restore.code).toBe(0);
     expect(restore.json<{ status: string }>().status).toBe('success');
-    const del = runHoard(['checkpoint', 'delete', checkpoint.id, '--provider', 'local', '--json'], { cwd: root });
+    const del = runHoard(['checkpoint', 'delete', checkpoint.id, '--provider', 'local', '--json'], {
+      cwd: root,
+    });
     expect(del.json()).toEqual({ id: checkpoint.id, status: 'deleted' });
-    const gone = runHoard(['checkpoint', 'show', checkpoint.id, '--provider', 'local', '--json'], { cwd: root });
+    const gone = runHoard(['checkpoint', 'show', checkpoint.id, '--provider', 'local', '--json'], {
+      cwd: root,
+    });
     expect(gone.code).toBe(2);
     expect(gone.json<{ error: { code: string } }>().error.code).toBe('CHECKPOINT_NOT_FOUND');
   });

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built `hoard` binary (tests run after `turbo run build`). */
-export const HOARD_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'bin.js');
+export const HOARD_BIN = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'dist',
+  'bin.js',
+);
 
 /** Result of one `hoard` run. */
 export interface HoardRun {

@@ -35,7 +35,10 @@ function volumePlugin(overrides: Partial<ProtectionPluginOptions> = {}) {
       protect: {
         type: 'object',
         additionalProperties: false,
-        properties: { mode: { enum: ['full', 'incremental'], default: 'full' }, password: { type: 'string', secret: true } },
+        properties: {
+          mode: { enum: ['full', 'incremental'], default: 'full' },
+          password: { type: 'string', secret: true },
+        },
       },
       savedInfo: { type: 'object', required: ['backupId'], properties: { backupId: { type: 'string' } } },
     },
@@ -88,7 +91,9 @@ async function setup(volume = volumePlugin(), options: { hookTimeoutSeconds?: nu
     options,
   });
   const lines: string[] = [];
-  const service = await createProtectionService(provider, { logger: createLogger({ level: 'debug', write: (l) => lines.push(l) }) });
+  const service = await createProtectionService(provider, {
+    logger: createLogger({ level: 'debug', write: (l) => lines.push(l) }),
+  });
   return { bank, service, lines };
 }
 
@@ -99,12 +104,20 @@ describe('ProtectionService', () => {
     const { bank, service } = await setup();
     const checkpoint = await service.protect({ resources: [server] });
     expect(checkpoint.status).toBe('available');
-    expect(Object.keys(checkpoint.resources).sort()).toEqual(['Test::Server#s1', 'Test::Volume#s1-v1', 'Test::Volume#s1-v2']);
+    expect(Object.keys(checkpoint.resources).sort()).toEqual([
+      'Test::Server#s1',
+      'Test::Volume#s1-v1',
+      'Test::Volume#s1-v2',
+    ]);
     expect(bank.keys()).toContain(`indices/by-date/${checkpoint.createdAt.slice(0, 10)}/${checkpoint.id}`);
 
     const restore = await service.restore({ checkpointId: checkpoint.id });
     expect(restore.status).toBe('success');
-    expect(restore.resources['Test::Volume#s1-v1']?.result).toEqual({ newId: 'new-s1-v1', from: 'b-s1-v1', data: 'data of s1-v1' });
+    expect(restore.resources['Test::Volume#s1-v1']?.result).toEqual({
+      newId: 'new-s1-v1',
+      from: 'b-s1-v1',
+      data: 'data of s1-v1',
+    });
     expect(restore.resources['Test::Server#s1']?.result).toEqual({
       attached: [
         { newId: 'new-s1-v1', from: 'b-s1-v1', data: 'data of s1-v1' },
@@ -143,7 +156,8 @@ describe('ProtectionService', () => {
       .keys()
       .map((k) => k)
       .join('\n');
-    for (const key of bank.keys()) expect(Buffer.from(await bank.get(key)).toString()).not.toContain('hunter2');
+    for (const key of bank.keys())
+      expect(Buffer.from(await bank.get(key)).toString()).not.toContain('hunter2');
     expect(everything).not.toContain('hunter2');
     expect(lines.join('\n')).not.toContain('hunter2');
   });
@@ -154,7 +168,8 @@ describe('ProtectionService', () => {
         hooks: {
           protect: {
             main: async (context) => {
-              if (context.resource.id === 's1-v2') throw Object.assign(new Error('backup quota exceeded'), { code: 'QUOTA' });
+              if (context.resource.id === 's1-v2')
+                throw Object.assign(new Error('backup quota exceeded'), { code: 'QUOTA' });
               context.setSavedInfo({ backupId: 'ok' });
             },
           },
@@ -168,12 +183,15 @@ describe('ProtectionService', () => {
       status: 'failed',
       error: {
         code: 'PLUGIN_HOOK_FAILED',
-        message: "Protection plugin 'volume' hook 'main' failed for resource 'Test::Volume#s1-v2': backup quota exceeded",
+        message:
+          "Protection plugin 'volume' hook 'main' failed for resource 'Test::Volume#s1-v2': backup quota exceeded",
         details: { pluginCode: 'QUOTA' },
       },
     });
     expect(checkpoint.resources['Test::Server#s1']?.status).not.toBe('done');
-    await expect(service.restore({ checkpointId: checkpoint.id })).rejects.toMatchObject({ code: 'CHECKPOINT_NOT_AVAILABLE' });
+    await expect(service.restore({ checkpointId: checkpoint.id })).rejects.toMatchObject({
+      code: 'CHECKPOINT_NOT_AVAILABLE',
+    });
   });
 
   it('a hook that hangs times out and the checkpoint is not available', async () => {
@@ -187,7 +205,9 @@ describe('ProtectionService', () => {
 
   it('saved info that fails its schema keeps the checkpoint from being available', async () => {
     const { service } = await setup(
-      volumePlugin({ hooks: { protect: { main: async (context) => context.setSavedInfo({ backupId: 42 }) } } }),
+      volumePlugin({
+        hooks: { protect: { main: async (context) => context.setSavedInfo({ backupId: 42 }) } },
+      }),
     );
     const checkpoint = await service.protect({ resources: [server] });
     expect(checkpoint.status).toBe('error');
@@ -223,7 +243,9 @@ describe('ProtectionService', () => {
       .protect({ resources: [server], parameters: { 'Test::Volume#s1-v2': { mode: 'sometimes' } } })
       .catch((e) => e)) as HoardError;
     expect(error.code).toBe('PARAMETERS_INVALID');
-    expect(error.message).toContain('parameters: Test::Volume#s1-v2.mode: must be one of "full", "incremental"');
+    expect(error.message).toContain(
+      'parameters: Test::Volume#s1-v2.mode: must be one of "full", "incremental"',
+    );
     expect(bank.keys()).toEqual([]);
   });
 
@@ -258,7 +280,9 @@ describe('ProtectionService', () => {
     const newestFirst = [...ids].reverse();
     expect((await service.listCheckpoints()).map((c) => c.id)).toEqual(newestFirst);
     expect((await service.listCheckpoints({ limit: 2 })).map((c) => c.id)).toEqual(newestFirst.slice(0, 2));
-    expect((await service.listCheckpoints({ limit: 2, marker: newestFirst[1]! })).map((c) => c.id)).toEqual(newestFirst.slice(2));
+    expect((await service.listCheckpoints({ limit: 2, marker: newestFirst[1]! })).map((c) => c.id)).toEqual(
+      newestFirst.slice(2),
+    );
   });
 
   it('a failed delete leaves the checkpoint error-deleting and its data in place', async () => {

@@ -33,7 +33,12 @@ export function parseJsonText(text: string, file: string, code: ErrorCode): unkn
     const first = errors[0];
     const where = lineAndColumn(text, first?.offset ?? text.length);
     const why = first ? describeParseError(first.error) : (error as Error).message;
-    throw new HoardError(code, `${file}:${where.line}:${where.column}: invalid JSON: ${why}`, { file, line: where.line }, { cause: error });
+    throw new HoardError(
+      code,
+      `${file}:${where.line}:${where.column}: invalid JSON: ${why}`,
+      { file, line: where.line },
+      { cause: error },
+    );
   }
 }
 
