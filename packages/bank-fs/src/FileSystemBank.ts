@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createReadStream, open as openCallback } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, realpath, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import {
   type Bank,
   type BankBody,
@@ -19,6 +20,7 @@ import {
 // '%XX'), so directories are stored as '<segment>+' and temporary files as '#tmp-…': an object
 // 'a' and an object 'a/b' can both exist, and no temporary file is ever listed.
 const DIRECTORY_SUFFIX = '+';
+const openDescriptor = promisify(openCallback) as (file: string, flags: number) => Promise<number>;
 const TEMP_PREFIX = '#tmp-';
 
 function ioError(
@@ -177,11 +179,11 @@ export class FileSystemBank implements Bank {
     }
   }
 
-  private async openForRead(key: string) {
+  private async openForRead<T>(key: string, opener: (file: string, flags: number) => Promise<T>): Promise<T> {
     const { directory, file } = this.pathOf(key);
     try {
       await this.assertInside(directory, key, 'BANK_READ_FAILED');
-      return await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+      return await opener(file, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (error) {
       if (error instanceof HoardError) throw error;
       const errno = (error as NodeJS.ErrnoException).code;
@@ -199,7 +201,7 @@ export class FileSystemBank implements Bank {
   }
 
   async get(key: string): Promise<Uint8Array> {
-    const handle = await this.openForRead(key);
+    const handle = await this.openForRead(key, (file, flags) => open(file, flags));
     try {
       return await handle.readFile();
     } catch (error) {
@@ -210,8 +212,10 @@ export class FileSystemBank implements Bank {
   }
 
   async getStream(key: string): Promise<Readable> {
-    const handle = await this.openForRead(key);
-    return handle.createReadStream({ highWaterMark: 1024 * 1024 });
+    // A plain descriptor, not a FileHandle: fs.ReadStream over a descriptor reads about twice as
+    // fast as FileHandle.createReadStream (measured with bench/bankFs.mjs).
+    const fd = await this.openForRead(key, openDescriptor);
+    return createReadStream('', { fd, highWaterMark: 4 * 1024 * 1024 });
   }
 
   async head(key: string): Promise<BankObjectInfo | undefined> {

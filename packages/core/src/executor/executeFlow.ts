@@ -125,6 +125,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   });
 
   const keyOf = (t: number): string => resourceKey(flow.graph.resources[flow.taskResource[t]!]!);
+  const listening = options.onEvent !== undefined;
   const emit = (event: ExecutorEvent): void => options.onEvent?.(event);
 
   // Lazily built predecessor lists, for checking that a published value is ordered before its reader.
@@ -210,6 +211,9 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
       cancelled = byCancel;
       firstError = error;
       operationAbort.abort(error ?? new HoardError('OPERATION_CANCELLED', 'The operation was cancelled'));
+      const graceMs = options.abortGraceMs ?? 30_000;
+      const now = performance.now();
+      for (const entry of watched.values()) entry.deadline = Math.min(entry.deadline, now + graceMs);
       for (const controller of runningTasks.values()) controller.abort(operationAbort.signal.reason);
     }
     pump();
@@ -219,67 +223,87 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   if (options.signal?.aborted) onExternalAbort();
   options.signal?.addEventListener('abort', onExternalAbort, { once: true });
 
+  // Timeouts: one sweeper checks the deadlines of running hooks, instead of a timer per hook
+  // (a timer per hook costs more than a no-op hook itself on flows of 100k resources).
+  const watched = new Map<number, { deadline: number; expire: () => void }>();
+  let sweeper: NodeJS.Timeout | undefined;
+  let sweepEveryMs = Number.POSITIVE_INFINITY;
+  const sweep = (): void => {
+    const now = performance.now();
+    for (const entry of watched.values()) if (now >= entry.deadline) entry.expire();
+  };
+  const ensureSweeper = (timeoutMs: number): void => {
+    const every = Math.min(1000, Math.max(5, timeoutMs / 5));
+    if (every < sweepEveryMs) {
+      if (sweeper) clearInterval(sweeper);
+      sweepEveryMs = every;
+      sweeper = setInterval(sweep, every);
+    }
+  };
+
   const runOnce = (t: number, controller: AbortController): Promise<JsonValue | undefined> => {
-    const hook = taskHookName(flow, t);
-    const key = keyOf(t);
     const timeoutMs = options.hookTimeoutMs?.(t) ?? DEFAULT_TIMEOUT_MS;
+    ensureSweeper(timeoutMs);
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       let settled = false;
-      const arm = (ms: number): void => {
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(() => {
+      const entry = {
+        deadline: performance.now() + timeoutMs,
+        expire: (): void => {
           if (settled) return;
           settled = true;
+          watched.delete(t);
           const error = new TaskTimeoutError(
             controller.signal.aborted
-              ? `did not stop within ${ms} ms after being aborted`
-              : `no result or progress within ${ms} ms`,
+              ? 'did not stop after being aborted'
+              : `no result or progress within ${timeoutMs} ms`,
           );
           controller.abort(error);
           reject(error);
-        }, ms);
-      };
-      arm(timeoutMs);
-      const onAbort = (): void => arm(Math.min(timeoutMs, options.abortGraceMs ?? 30_000));
-      controller.signal.addEventListener('abort', onAbort, { once: true });
-      const progress: ProgressReporter = {
-        items: (done, total) => {
-          if (!controller.signal.aborted) arm(timeoutMs);
-          emit({
-            type: 'progress',
-            resourceKey: key,
-            hook,
-            items: total === undefined ? { done } : { done, total },
-          });
-        },
-        bytes: (delta) => {
-          if (!controller.signal.aborted) arm(timeoutMs);
-          emit({ type: 'progress', resourceKey: key, hook, bytes: delta });
-        },
-        message: (text) => {
-          if (!controller.signal.aborted) arm(timeoutMs);
-          emit({ type: 'progress', resourceKey: key, hook, message: text });
         },
       };
-      Promise.resolve()
-        .then(() => options.runTask(t, { signal: controller.signal, progress, published: publishedFor(t) }))
-        .then(
-          (value) => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            controller.signal.removeEventListener('abort', onAbort);
-            resolve(value);
-          },
-          (error: unknown) => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            controller.signal.removeEventListener('abort', onAbort);
-            reject(error);
-          },
-        );
+      watched.set(t, entry);
+      const touch = (): void => {
+        if (!controller.signal.aborted) entry.deadline = performance.now() + timeoutMs;
+      };
+      const progress: ProgressReporter = listening
+        ? {
+            items: (done, total) => {
+              touch();
+              emit({
+                type: 'progress',
+                resourceKey: keyOf(t),
+                hook: taskHookName(flow, t),
+                items: total === undefined ? { done } : { done, total },
+              });
+            },
+            bytes: (delta) => {
+              touch();
+              emit({ type: 'progress', resourceKey: keyOf(t), hook: taskHookName(flow, t), bytes: delta });
+            },
+            message: (text) => {
+              touch();
+              emit({ type: 'progress', resourceKey: keyOf(t), hook: taskHookName(flow, t), message: text });
+            },
+          }
+        : { items: touch, bytes: touch, message: touch };
+      const settle = (ok: boolean, value: unknown): void => {
+        if (settled) return;
+        settled = true;
+        watched.delete(t);
+        if (ok) resolve(value as JsonValue | undefined);
+        else reject(value);
+      };
+      let result: Promise<JsonValue | undefined>;
+      try {
+        result = options.runTask(t, { signal: controller.signal, progress, published: publishedFor(t) });
+      } catch (error) {
+        settle(false, error);
+        return;
+      }
+      Promise.resolve(result).then(
+        (value) => settle(true, value),
+        (error: unknown) => settle(false, error),
+      );
     });
   };
 
@@ -288,9 +312,9 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
     runningTasks.set(t, controller);
     state[t] = 1;
     const hook = taskHookName(flow, t);
-    const key = keyOf(t);
-    const started = performance.now();
-    emit({ type: 'task-started', resourceKey: key, hook });
+    const key = listening ? keyOf(t) : '';
+    const started = listening ? performance.now() : 0;
+    if (listening) emit({ type: 'task-started', resourceKey: key, hook });
     const policy = options.retryPolicy?.(t);
     const attempts = Math.min(10, Math.max(1, policy?.attempts ?? 1));
     let outcome: { ok: true; value: JsonValue | undefined } | { ok: false; error: HoardError };
@@ -316,7 +340,8 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
     running--;
     if (outcome.ok) {
       finish(t, outcome.value);
-      emit({ type: 'task-finished', resourceKey: key, hook, durationMs: performance.now() - started });
+      if (listening)
+        emit({ type: 'task-finished', resourceKey: key, hook, durationMs: performance.now() - started });
     } else if (stopped && controller.signal.aborted && !(outcome.error.code === 'PLUGIN_HOOK_TIMEOUT')) {
       state[t] = 4;
     } else {
@@ -347,6 +372,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   emit({ type: 'flow-started', operation: flow.operation, hooks, resources: flow.graph.size });
   pump();
   await done;
+  if (sweeper) clearInterval(sweeper);
   options.signal?.removeEventListener('abort', onExternalAbort);
 
   // Per-resource status.
