@@ -417,3 +417,46 @@ describe('protect → list → restore → delete through the CLI', () => {
     expect(gone.json<{ error: { code: string } }>().error.code).toBe('CHECKPOINT_NOT_FOUND');
   });
 });
+
+describe('cancel', () => {
+  it('SIGINT aborts running hooks, exits 130 and leaves the checkpoint error (cancelled)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { HOARD_BIN } = await import('./testing/cliHarness.js');
+    const root = await scratchDir('hoard-cancel-');
+    await writeFiles(root, {
+      ...fakePluginPackage('acme-slow', { types: ['Acme::Slow'], hang: true }),
+      'providers.d/slow.conf':
+        '[provider]\nname = slow\nid = 9\nbank = @hoard/bank-fs\nplugin = acme-slow\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n',
+    });
+    const child = spawn(
+      process.execPath,
+      [HOARD_BIN, 'protect', '--provider', 'slow', '--resource', 'Acme::Slow#1', '--json'],
+      {
+        cwd: root,
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes('"task-started"')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(JSON.parse(stdout)).toMatchObject({
+      status: 'error',
+      reason: 'cancelled',
+      resources: { 'Acme::Slow#1': { status: 'cancelled' } },
+    });
+    const list = runHoard(['checkpoint', 'list', '--provider', 'slow', '--json'], { cwd: root });
+    expect(list.json<{ status: string; reason: string }[]>()).toMatchObject([
+      { status: 'error', reason: 'cancelled' },
+    ]);
+  });
+});

@@ -186,3 +186,30 @@ describe('directory plugin', () => {
     });
   });
 });
+
+describe('directory plugin on a full bank', () => {
+  it('a full disk fails the protect with the resource named; the checkpoint is not available', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const mountPoint = path.join(scratch, 'small-bank');
+    await mkdir(mountPoint);
+    // Needs root (CI and the dev machines run as root); a failure here fails the test loudly.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+    try {
+      const bank = await FileSystemBank.create(mountPoint);
+      const provider = createTestProvider({
+        protectables: [directoryProtectable],
+        plugins: [directoryProtectionPlugin],
+        bank,
+      });
+      const service = await createProtectionService(provider);
+      const checkpoint = await service.protect({ resources: [await directoryResource(source)] });
+      expect(checkpoint.status).toBe('error');
+      const key = `${DIRECTORY_RESOURCE_TYPE}#${source}`;
+      expect(checkpoint.resources[key]?.status).toBe('failed');
+      expect(checkpoint.resources[key]?.error?.message).toContain('no space left on the bank device');
+      expect((await service.listCheckpoints())[0]?.status).toBe('error');
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
+  });
+});

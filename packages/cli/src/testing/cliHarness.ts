@@ -61,6 +61,8 @@ export function fakePluginPackage(
     exportApiVersion?: number;
     types?: string[];
     protectSchema?: unknown;
+    /** The protect `main` hook waits until it is aborted. */
+    hang?: boolean;
   } = {},
 ): Record<string, string> {
   const types = options.types ?? [`Acme::${name}::Thing`];
@@ -88,7 +90,11 @@ export const thingProtection = {
   $$type: '@hoard/ProtectionPlugin', apiVersion: ${options.exportApiVersion ?? 1},
   name: 'thing', resourceTypes: ${JSON.stringify(types)},
   schemas: { protect: ${JSON.stringify(options.protectSchema ?? { type: 'object' })} },
-  hooks: { protect: { main: async () => {} } },
+  hooks: { protect: { main: ${
+    options.hang
+      ? '(context) => new Promise((_resolve, reject) => context.signal.addEventListener("abort", () => reject(context.signal.reason)))'
+      : 'async () => {}'
+  } } },
 };
 `,
   };
