@@ -63,6 +63,7 @@ try {
     await rm(path.join(dir, 'read-copy.bin'), { force: true });
     await rm(path.join(dir, 'read-bank.bin'), { force: true });
   }
+  if (process.env.HOARD_BENCH_VERBOSE) console.error(JSON.stringify(samples));
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const [cpWrite, bankWrite, cpRead, bankRead] = [
     samples.cpWrite,
