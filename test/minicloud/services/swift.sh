@@ -1,0 +1,109 @@
+# Swift: one replica on a plain directory, keystone auth, proxy on :8080.
+swift_packages="swift swift-proxy swift-account swift-container swift-object python3-keystonemiddleware python3-swiftclient"
+
+swift_configure() {
+  local node=$MC_DATA/swift/node
+  rm -rf "$MC_DATA/swift" && mkdir -p "$node/d1" /var/cache/swift
+  cat > /etc/swift/swift.conf <<'CONF'
+[swift-hash]
+swift_hash_path_suffix = minicloud
+swift_hash_path_prefix = minicloud
+[storage-policy:0]
+name = Policy-0
+default = yes
+CONF
+  local server port
+  for server in account:6202 container:6201 object:6200; do
+    port=${server#*:}; server=${server%%:*}
+    cat > "/etc/swift/$server-server.conf" <<CONF
+[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = $port
+workers = 0
+user = root
+devices = $node
+mount_check = false
+log_level = WARNING
+[pipeline:main]
+pipeline = healthcheck $server-server
+[app:$server-server]
+use = egg:swift#$server
+[filter:healthcheck]
+use = egg:swift#healthcheck
+[$server-replicator]
+[$server-auditor]
+CONF
+    (cd /etc/swift && rm -f "$server.builder" "$server.ring.gz" &&
+      swift-ring-builder "$server.builder" create 8 1 0 >/dev/null &&
+      swift-ring-builder "$server.builder" add "r1z1-127.0.0.1:$port/d1" 100 >/dev/null &&
+      swift-ring-builder "$server.builder" rebalance >/dev/null)
+  done
+  cat >> /etc/swift/container-server.conf <<'CONF'
+[container-updater]
+interval = 5
+[container-sync]
+CONF
+  cat > /etc/swift/proxy-server.conf <<CONF
+[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = 8080
+workers = 0
+user = root
+log_level = WARNING
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck proxy-logging listing_formats bulk tempurl authtoken keystoneauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+[filter:authtoken]
+paste.filter_factory = keystonemiddleware.auth_token:filter_factory
+delay_auth_decision = True
+www_authenticate_uri = http://127.0.0.1:5000
+auth_url = http://127.0.0.1:5000
+auth_type = password
+project_name = service
+project_domain_name = Default
+user_domain_name = Default
+username = swift
+password = $MC_SERVICE_PASSWORD
+[filter:keystoneauth]
+use = egg:swift#keystoneauth
+operator_roles = admin, member
+[filter:catch_errors]
+use = egg:swift#catch_errors
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+[filter:healthcheck]
+use = egg:swift#healthcheck
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+[filter:listing_formats]
+use = egg:swift#listing_formats
+[filter:bulk]
+use = egg:swift#bulk
+[filter:tempurl]
+use = egg:swift#tempurl
+[filter:copy]
+use = egg:swift#copy
+[filter:slo]
+use = egg:swift#slo
+[filter:dlo]
+use = egg:swift#dlo
+[filter:versioned_writes]
+use = egg:swift#versioned_writes
+[filter:symlink]
+use = egg:swift#symlink
+CONF
+  service_user swift
+  endpoint object-store swift 'http://127.0.0.1:8080/v1/AUTH_%(project_id)s'
+}
+
+swift_start() {
+  local server
+  for server in account container object; do
+    start_bg "swift-$server" "swift-$server-server" "/etc/swift/$server-server.conf" -v
+  done
+  start_bg swift-container-updater swift-container-updater /etc/swift/container-server.conf -v
+  start_bg swift-proxy swift-proxy-server /etc/swift/proxy-server.conf -v
+  for port in 6200 6201 6202 8080; do wait_until 60 "swift :$port" http_ok "http://127.0.0.1:$port/healthcheck"; done
+}
