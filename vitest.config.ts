@@ -14,6 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          globalSetup: ['test/minicloud/globalSetup.ts'],
           include: ['packages/*/src/**/*.int.test.ts', 'test/**/*.int.test.ts', 'docs/**/*.int.test.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,

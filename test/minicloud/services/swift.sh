@@ -66,6 +66,9 @@ project_domain_name = Default
 user_domain_name = Default
 username = swift
 password = $MC_SERVICE_PASSWORD
+# Revalidate tokens every 5 s (default 300 s), so that a revoked token is refused quickly: the
+# integration tests revoke one mid-operation.
+token_cache_time = 5
 [filter:keystoneauth]
 use = egg:swift#keystoneauth
 operator_roles = admin, member

@@ -3,11 +3,21 @@ import { decodeKeySegment, encodeKeySegment, validateBankKey, validateBankPrefix
 
 describe('bank keys', () => {
   it('accepts percent-encoded segments and returns them', () => {
-    expect(validateBankKey('checkpoints/abc/resources/OS%3A%3ACinder%3A%3AVolume%23v1/saved-info.json')).toHaveLength(5);
+    expect(
+      validateBankKey('checkpoints/abc/resources/OS%3A%3ACinder%3A%3AVolume%23v1/saved-info.json'),
+    ).toHaveLength(5);
   });
 
   it('encodes any string into one valid segment and back', () => {
-    for (const value of ['OS::Cinder::Volume#5f0c', 'Hoard::Local::Directory#/srv/app', '..', '.', 'a b/c\\d', 'é\u0000x', '%2F']) {
+    for (const value of [
+      'OS::Cinder::Volume#5f0c',
+      'Hoard::Local::Directory#/srv/app',
+      '..',
+      '.',
+      'a b/c\\d',
+      'é\u0000x',
+      '%2F',
+    ]) {
       const segment = encodeKeySegment(value);
       expect(() => validateBankKey(segment)).not.toThrow();
       expect(segment).not.toContain('/');

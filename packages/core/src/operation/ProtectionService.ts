@@ -135,8 +135,18 @@ export class ProtectionService {
     };
   }
 
+  private leaseWindows(): { leaseExpireSeconds: number; leaseRenewSeconds: number } {
+    const fromBank = this.bank.leaseWindows;
+    return fromBank
+      ? { leaseExpireSeconds: fromBank.expireSeconds, leaseRenewSeconds: fromBank.renewSeconds }
+      : {
+          leaseExpireSeconds: this.provider.options.leaseExpireSeconds,
+          leaseRenewSeconds: this.provider.options.leaseRenewSeconds,
+        };
+  }
+
   private startLease(owner: string): () => Promise<void> {
-    const { leaseRenewSeconds, leaseExpireSeconds } = this.provider.options;
+    const { leaseRenewSeconds, leaseExpireSeconds } = this.leaseWindows();
     const timer = setInterval(() => {
       this.bank.renewLease(owner, leaseExpireSeconds).catch((error: unknown) => {
         this.logger.warn('lease renewal failed', { owner, error: messageOf(error) });
@@ -234,7 +244,7 @@ export class ProtectionService {
     const id = CheckpointStore.newId();
     const owner = leaseOwner('protect', id);
     const createdAt = new Date().toISOString();
-    await this.bank.acquireLease(owner, this.provider.options.leaseExpireSeconds);
+    await this.bank.acquireLease(owner, this.leaseWindows().leaseExpireSeconds);
     const stopLease = this.startLease(owner);
     try {
       await this.checkpoints.create(
@@ -469,7 +479,7 @@ export class ProtectionService {
       options.parametersFile,
     );
     const owner = leaseOwner('delete', record.id);
-    await this.bank.acquireLease(owner, this.provider.options.leaseExpireSeconds);
+    await this.bank.acquireLease(owner, this.leaseWindows().leaseExpireSeconds);
     const stopLease = this.startLease(owner);
     try {
       await this.checkpoints.writeStatus(record.id, {

@@ -58,6 +58,11 @@ export interface Bank {
   isLeaseValid(owner: string): Promise<boolean>;
   /** Gives a lease up before it expires (optional; an unreleased lease simply expires). */
   releaseLease?(owner: string): Promise<void>;
+  /**
+   * Lease windows this bank's configuration asks for (e.g. Karbor's `[swift_bank_plugin]`
+   * `lease_expire_window`/`lease_renew_window`); they take precedence over the provider's.
+   */
+  readonly leaseWindows?: { expireSeconds: number; renewSeconds: number };
   /** Releases resources (connections, handles). */
   close?(): Promise<void>;
 }

@@ -23,7 +23,9 @@ describe('parseIni', () => {
   });
 
   it('names file and line of a malformed line or a key outside a section', () => {
-    expect(() => parseIni('[provider]\nname\n', 'x.conf')).toThrow('x.conf:2: expected "key = value" or "[section]", got "name"');
+    expect(() => parseIni('[provider]\nname\n', 'x.conf')).toThrow(
+      'x.conf:2: expected "key = value" or "[section]", got "name"',
+    );
     expect(() => parseIni('name = x\n', 'x.conf')).toThrow("x.conf:1: key 'name' is outside any [section]");
     expect(() => parseIni('[]\n', 'x.conf')).toThrow('x.conf:1: empty section name');
   });

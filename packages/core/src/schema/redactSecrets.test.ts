@@ -42,8 +42,20 @@ describe('secrets', () => {
   it('logger redacts secret-looking fields', () => {
     const lines: string[] = [];
     const logger = createLogger({ write: (l) => lines.push(l) });
-    logger.info('auth', { user: 'admin', password: 'p4ss', swift_key: 'k3y', resourceKey: 'T#1', nested: { token: 'tok' } });
+    logger.info('auth', {
+      user: 'admin',
+      password: 'p4ss',
+      swift_key: 'k3y',
+      resourceKey: 'T#1',
+      nested: { token: 'tok' },
+    });
     const line = JSON.parse(lines[0]!);
-    expect(line).toMatchObject({ user: 'admin', password: '***', swift_key: '***', resourceKey: 'T#1', nested: { token: '***' } });
+    expect(line).toMatchObject({
+      user: 'admin',
+      password: '***',
+      swift_key: '***',
+      resourceKey: 'T#1',
+      nested: { token: '***' },
+    });
   });
 });

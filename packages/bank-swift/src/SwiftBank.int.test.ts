@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CheckpointStore,
+  createProtectionService,
+  defineProtectable,
+  defineProtectionPlugin,
+  encodeKeySegment,
+  type HoardError,
+} from '@hoard/core';
+import { bankContractTests, createTestProvider } from '@hoard/core/testing';
+import { type CloudConfig, ObjectStore, Session } from '@hoard/openstack';
+import { type FaultProxy, minicloud, startFaultProxy } from '@hoard/openstack/testing';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SwiftBank } from './SwiftBank.js';
+import { swiftBank } from './swiftBankPlugin.js';
+
+let admin: CloudConfig;
+beforeAll(async () => {
+  admin = await minicloud('minicloud-admin');
+});
+
+const thing = defineProtectable({
+  name: 'thing',
+  resourceType: 'T',
+  parentTypes: [],
+  list: async () => [],
+  show: async (_c, id) => ({ type: 'T', id, name: id }),
+  getDependentResources: async () => [],
+});
+
+const container = () => `hoard-test-${randomBytes(5).toString('hex')}`;
+
+function bankOn(
+  config: CloudConfig,
+  options: { container?: string; fetch?: typeof fetch; attempts?: number } = {},
+) {
+  const session = new Session(config, {
+    retry: { attempts: options.attempts ?? 4, baseDelayMs: 20, maxDelayMs: 200 },
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  return {
+    session,
+    bank: new SwiftBank(new ObjectStore(session), {
+      container: options.container ?? container(),
+      segmentBytes: 1024 * 1024,
+    }),
+  };
+}
+
+bankContractTests('bank-swift on the mini-cloud Swift', {
+  create: async () => {
+    const config = await minicloud('minicloud-admin');
+    return bankOn(config).bank.open();
+  },
+  // Above the 1 MiB segment size used here, so the stream is stored as a static large object.
+  largeObjectBytes: 9 * 1024 * 1024 + 123,
+});
+
+describe('bank-swift on the mini-cloud', () => {
+  let proxy: FaultProxy | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+  });
+
+  const viaProxy = (p: FaultProxy): CloudConfig => ({
+    ...admin,
+    endpointOverrides: { 'object-store': `${p.url}/v1/AUTH_%(project_id)s` },
+  });
+
+  it("is configured from Karbor's [swift_client] and [swift_bank_plugin] sections", async () => {
+    const name = container();
+    const bank = await swiftBank.create({
+      baseDir: '.',
+      config: {
+        swift_client: {
+          swift_auth_url: admin.auth.authUrl,
+          swift_user: 'admin',
+          swift_key: admin.auth.password,
+          swift_tenant_name: 'admin',
+          swift_user_domain_name: 'Default',
+          swift_project_domain_name: 'Default',
+          swift_catalog_info: 'object-store:swift:publicURL',
+          swift_retry_attempts: 3,
+          swift_retry_backoff: 0.1,
+          swift_auth_insecure: false,
+        },
+        swift_bank_plugin: {
+          bank_swift_object_container: name,
+          lease_expire_window: 600,
+          lease_renew_window: 120,
+          segment_size: 1048576,
+        },
+      },
+    });
+    await bank.put('hello', 'world');
+    expect(Buffer.from(await bank.get('hello')).toString()).toBe('world');
+    expect(bank.leaseWindows).toEqual({ expireSeconds: 600, renewSeconds: 120 });
+    const listed = await new ObjectStore(new Session(admin)).list(name).next();
+    expect(listed.value?.name).toBe('hello');
+  });
+
+  it('stores a large object as a static large object, and deletes its segments with it', async () => {
+    const name = container();
+    const { bank, session } = bankOn(admin, { container: name });
+    await bank.open();
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    await bank.put('big/one', data);
+    const store = new ObjectStore(session);
+    const segments = [];
+    for await (const s of store.list(`${name}_segments`)) segments.push(s.name);
+    expect(segments).toHaveLength(4);
+    expect(Buffer.from(await bank.get('big/one')).equals(data)).toBe(true);
+    await bank.put('big/one', randomBytes(2 * 1024 * 1024 + 1));
+    const after = [];
+    for await (const s of store.list(`${name}_segments`)) after.push(s.name);
+    expect(after).toHaveLength(3);
+    expect(after.some((s) => segments.includes(s))).toBe(false);
+    await bank.delete('big/one');
+    const left = [];
+    for await (const s of store.list(`${name}_segments`)) left.push(s.name);
+    expect(left).toEqual([]);
+  });
+
+  it('round-trips object names with every hostile character, percent-encoded', async () => {
+    const { bank } = bankOn(admin);
+    await bank.open();
+    let every = '';
+    for (let c = 1; c < 128; c++) every += String.fromCharCode(c);
+    const names = [
+      every,
+      '../../etc/passwd',
+      '/absolute',
+      'é ü ✓ 🙂',
+      '%2F%2E%2E',
+      'a'.repeat(200),
+      '.',
+      '..',
+    ];
+    const keys = names.map((n) => `names/${encodeKeySegment(n)}`);
+    for (const [i, key] of keys.entries()) await bank.put(key, `value ${i}`);
+    const listed: string[] = [];
+    for await (const o of bank.list({ prefix: 'names/' })) listed.push(o.key);
+    expect(listed).toEqual([...keys].sort());
+    for (const [i, key] of keys.entries())
+      expect(Buffer.from(await bank.get(key)).toString()).toBe(`value ${i}`);
+  });
+
+  it('ignores objects another tool put in the container', async () => {
+    const name = container();
+    const { bank, session } = bankOn(admin, { container: name });
+    await bank.open();
+    const store = new ObjectStore(session);
+    for (const junk of [
+      'photo 1.jpg',
+      'notes/été.txt',
+      'checkpoints/not-a-checkpoint/metadata.json',
+      'indices/by-date/2026-01-01/garbage',
+      'a//b',
+    ]) {
+      await store.put(name, junk, Buffer.from('junk'));
+    }
+    const provider = createTestProvider({
+      protectables: [thing],
+      plugins: [defineProtectionPlugin({ name: 'noop', resourceTypes: ['T'], hooks: {} })],
+      bank,
+    });
+    const service = await createProtectionService(provider);
+    const checkpoint = await service.protect({ resources: [{ type: 'T', id: '1', name: 'one' }] });
+    expect(checkpoint.status).toBe('available');
+    expect((await service.listCheckpoints()).map((c) => c.id)).toEqual([checkpoint.id]);
+    const keys: string[] = [];
+    for await (const o of bank.list({ prefix: '' })) keys.push(o.key);
+    expect(keys).not.toContain('photo 1.jpg');
+    expect(keys).toContain('checkpoints/not-a-checkpoint/metadata.json');
+    expect(await service.deleteCheckpoint({ checkpointId: checkpoint.id })).toMatchObject({
+      status: 'deleted',
+    });
+    const remaining: string[] = [];
+    for await (const o of store.list(name)) remaining.push(o.name);
+    expect(remaining.sort()).toEqual([
+      'a//b',
+      'checkpoints/not-a-checkpoint/metadata.json',
+      'indices/by-date/2026-01-01/garbage',
+      'notes/été.txt',
+      'photo 1.jpg',
+    ]);
+  });
+
+  it('a wrong password is a clear error without the password', async () => {
+    const wrong = { ...admin, auth: { ...admin.auth, password: 'not-the-password-xyz' } };
+    const { bank } = bankOn(wrong);
+    const error = (await bank.open().catch((e) => e)) as HoardError;
+    expect(error.code).toBe('BANK_CONFIG_INVALID');
+    expect(error.message).toContain("refused to authenticate user 'admin' (HTTP 401)");
+    expect(error.message).not.toContain('not-the-password-xyz');
+    expect(JSON.stringify(error)).not.toContain('not-the-password-xyz');
+  });
+
+  it('re-authenticates when its token is revoked mid-operation', async () => {
+    let authentications = 0;
+    const counting: typeof fetch = (input, init) => {
+      if (String(input).endsWith('/auth/tokens') && init?.method === 'POST') authentications++;
+      return fetch(input, init);
+    };
+    const { bank, session } = bankOn(admin, { fetch: counting });
+    await bank.open();
+    await bank.put('before', '1');
+    expect(authentications).toBe(1);
+    const revoked = (await session.getToken()).value;
+    const other = new Session(admin);
+    await other.request('identity', `${admin.auth.authUrl}/auth/tokens`, {
+      method: 'DELETE',
+      headers: { 'X-Subject-Token': revoked },
+      expect: [204],
+    });
+    // Swift's auth middleware caches validated tokens for 5 s in the mini-cloud.
+    await new Promise((r) => setTimeout(r, 6000));
+    await bank.put('after', '2');
+    expect(authentications).toBe(2);
+    expect((await session.getToken()).value).not.toBe(revoked);
+    expect(Buffer.from(await bank.get('after')).toString()).toBe('2');
+  });
+
+  it('reports Keystone down clearly', async () => {
+    const down = { ...admin, auth: { ...admin.auth, authUrl: 'http://127.0.0.1:5999/v3' } };
+    const { bank } = bankOn(down, { attempts: 2 });
+    const error = (await bank.open().catch((e) => e)) as HoardError;
+    expect(error.code).toBe('BANK_CONFIG_INVALID');
+    expect(error.message).toContain(
+      'Keystone at http://127.0.0.1:5999/v3 is unreachable (ECONNREFUSED) after 2 attempts',
+    );
+  });
+
+  it('retries Swift 503s and loses nothing', async () => {
+    proxy = await startFaultProxy('http://127.0.0.1:8080');
+    const p = proxy;
+    // Every third request fails once with 503 (or 429), then goes through.
+    p.fault = ({ index }) => (index % 3 === 1 ? (index % 2 ? 503 : 429) : undefined);
+    const { bank } = bankOn(viaProxy(p), { attempts: 5 });
+    await bank.open();
+    const objects = Array.from({ length: 12 }, (_, i) => [`retry/${i}`, randomBytes(1000 + i)] as const);
+    for (const [key, data] of objects) await bank.put(key, data);
+    const big = randomBytes(2 * 1024 * 1024 + 17);
+    await bank.put('retry/big', big);
+    p.fault = () => undefined;
+    for (const [key, data] of objects) expect(Buffer.from(await bank.get(key)).equals(data)).toBe(true);
+    expect(Buffer.from(await bank.get('retry/big')).equals(big)).toBe(true);
+    expect(p.stats.faults).toBeGreaterThan(5);
+  });
+
+  it('Swift down for good: a clear error, and the checkpoint is not available', async () => {
+    proxy = await startFaultProxy('http://127.0.0.1:8080');
+    const p = proxy;
+    const name = container();
+    const { bank } = bankOn(viaProxy(p), { container: name, attempts: 3 });
+    await bank.open();
+    const provider = createTestProvider({
+      protectables: [thing],
+      plugins: [
+        defineProtectionPlugin({
+          name: 'writer',
+          resourceTypes: ['T'],
+          hooks: {
+            protect: {
+              main: async (context) => {
+                p.fault = () => 503; // Swift goes away while the data is being written
+                await context.bank.put('data', 'x'.repeat(1000));
+              },
+            },
+          },
+        }),
+      ],
+      bank,
+    });
+    const service = await createProtectionService(provider);
+    const outcome = await service
+      .protect({ resources: [{ type: 'T', id: '1', name: 'one' }] })
+      .catch((e: Error) => e);
+    if (outcome instanceof Error) {
+      expect(outcome.message).toContain('returned HTTP 503');
+    } else {
+      expect(outcome.status).not.toBe('available');
+    }
+    p.fault = () => undefined;
+    const direct = bankOn(admin, { container: name }).bank;
+    const [listed] = await new CheckpointStore(direct).list();
+    expect(listed?.status).not.toBe('available');
+    expect(listed?.resources['T#1']?.status ?? 'protecting').not.toBe('done');
+  });
+});
+
+describe('ObjectStore', () => {
+  it('refuses names with dot segments, which URL parsers would resolve into another path', async () => {
+    const store = new ObjectStore(new Session(admin));
+    await expect(store.put('c', '../other-container/x', Buffer.from('x'))).rejects.toMatchObject({
+      code: 'OPENSTACK_REQUEST_FAILED',
+    });
+  });
+});

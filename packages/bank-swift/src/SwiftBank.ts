@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  type Bank,
+  type BankBody,
+  type BankObjectInfo,
+  bodyToStream,
+  collectBody,
+  HoardError,
+  type ListOptions,
+  type PutOptions,
+  validateBankKey,
+  validateBankPrefix,
+} from '@hoard/core';
+import { type ObjectStore, OpenStackError } from '@hoard/openstack';
+
+/** Options of {@link SwiftBank}. */
+export interface SwiftBankOptions {
+  container: string;
+  /** Objects larger than this are stored as static large objects of segments this size (default 64 MiB). */
+  segmentBytes?: number;
+  /** Lease windows the bank asks core to use (Karbor's `[swift_bank_plugin]` options). */
+  leaseWindows?: { expireSeconds: number; renewSeconds: number };
+}
+
+function failure(
+  code: 'BANK_READ_FAILED' | 'BANK_WRITE_FAILED',
+  action: string,
+  key: string,
+  error: unknown,
+): HoardError {
+  if (error instanceof HoardError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new HoardError(
+    code,
+    `Swift bank cannot ${action} '${key}': ${message}`,
+    { details: { key } },
+    { cause: error },
+  );
+}
+
+/**
+ * Reads a stream into segments of `size` bytes (the last may be shorter); memory stays bounded
+ * by one segment.
+ */
+async function* segmentsOf(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  size: number,
+  first: Buffer[],
+): AsyncGenerator<Uint8Array> {
+  let parts: Buffer[] = first;
+  let length = parts.reduce((n, p) => n + p.length, 0);
+  const take = (): Buffer => {
+    const joined = Buffer.concat(parts, length);
+    const segment = joined.subarray(0, size);
+    const rest = joined.subarray(size);
+    parts = rest.length > 0 ? [Buffer.from(rest)] : [];
+    length = rest.length;
+    return segment;
+  };
+  for await (const chunk of source) {
+    const bytes =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk)
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    parts.push(bytes);
+    length += bytes.length;
+    while (length >= size) yield take();
+  }
+  if (length > 0) yield take();
+}
+
+/**
+ * A bank on a Swift container (SPEC §4.2).
+ *
+ * @remarks Small objects are one PUT (atomic in Swift). Larger ones are static large objects: the
+ * segments go to `<container>_segments`, then one manifest PUT makes the object appear whole.
+ * Leases are objects `leases/<owner>` with `X-Delete-After`, as in Karbor's Swift bank. Keys are
+ * validated exactly as bank-fs does; objects another tool left in the container under names that
+ * are not valid bank keys are not part of the bank and are never listed.
+ */
+export class SwiftBank implements Bank {
+  readonly description: string;
+  readonly leaseWindows?: { expireSeconds: number; renewSeconds: number };
+  private readonly segmentContainer: string;
+  private readonly segmentBytes: number;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly options: SwiftBankOptions,
+  ) {
+    this.description = `Swift container ${options.container}`;
+    this.segmentContainer = `${options.container}_segments`;
+    this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    if (options.leaseWindows) this.leaseWindows = options.leaseWindows;
+  }
+
+  /** Creates the container (and checks credentials) on first use. */
+  async open(): Promise<this> {
+    try {
+      await this.store.ensureContainer(this.options.container);
+    } catch (error) {
+      throw new HoardError(
+        'BANK_CONFIG_INVALID',
+        `Swift bank cannot use container '${this.options.container}': ${(error as Error).message}`,
+        {},
+        { cause: error },
+      );
+    }
+    return this;
+  }
+
+  async put(key: string, body: BankBody, options: PutOptions = {}): Promise<void> {
+    validateBankKey(key);
+    const headers: Record<string, string> = options.ifNoneMatch === '*' ? { 'If-None-Match': '*' } : {};
+    try {
+      if (typeof body === 'string' || body instanceof Uint8Array) {
+        const bytes = await collectBody(body);
+        if (bytes.byteLength <= this.segmentBytes) {
+          await this.store.put(this.options.container, key, bytes, headers);
+          return;
+        }
+        await this.putLarge(key, segmentsOf([bytes], this.segmentBytes, []), options);
+        return;
+      }
+      // A stream: read up to one segment; if it ends there, one PUT, else a large object.
+      const iterator = bodyToStream(body)[Symbol.asyncIterator]() as AsyncIterator<Uint8Array | string>;
+      const first: Buffer[] = [];
+      let length = 0;
+      let done = false;
+      while (length <= this.segmentBytes) {
+        const next = await iterator.next();
+        if (next.done) {
+          done = true;
+          break;
+        }
+        const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : Buffer.from(next.value);
+        first.push(chunk);
+        length += chunk.length;
+      }
+      if (done) {
+        await this.store.put(this.options.container, key, Buffer.concat(first, length), headers);
+        return;
+      }
+      const rest: AsyncIterable<Uint8Array> = {
+        [Symbol.asyncIterator]: () => iterator as AsyncIterator<Uint8Array>,
+      };
+      await this.putLarge(key, segmentsOf(rest, this.segmentBytes, first), options);
+    } catch (error) {
+      if (error instanceof OpenStackError && error.status === 412) {
+        throw new HoardError('BANK_OBJECT_EXISTS', `Bank object '${key}' already exists`, {
+          details: { key },
+        });
+      }
+      throw failure('BANK_WRITE_FAILED', 'write', key, error);
+    }
+  }
+
+  private async putLarge(
+    key: string,
+    segments: AsyncIterable<Uint8Array>,
+    options: PutOptions,
+  ): Promise<void> {
+    if (options.ifNoneMatch === '*' && (await this.head(key)) !== undefined) {
+      throw new HoardError('BANK_OBJECT_EXISTS', `Bank object '${key}' already exists`, { details: { key } });
+    }
+    const prefix = `${key}/${randomUUID()}`;
+    const written = await this.store.putStaticLargeObject(
+      this.options.container,
+      key,
+      this.segmentContainer,
+      prefix,
+      segments,
+    );
+    // Segments of an earlier version of this object are now unreferenced.
+    const keep = new Set(written);
+    for await (const segment of this.store.list(this.segmentContainer, { prefix: `${key}/` })) {
+      if (!keep.has(segment.name) && segment.name.split('/').length === key.split('/').length + 2) {
+        await this.store.delete(this.segmentContainer, segment.name);
+      }
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    return collectBody(await this.getStream(key));
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    validateBankKey(key);
+    let stream: Readable | undefined;
+    try {
+      stream = await this.store.get(this.options.container, key);
+    } catch (error) {
+      throw failure('BANK_READ_FAILED', 'read', key, error);
+    }
+    if (stream === undefined) {
+      throw new HoardError(
+        'BANK_OBJECT_NOT_FOUND',
+        `Bank object '${key}' does not exist in ${this.description}`,
+        {
+          details: { key },
+        },
+      );
+    }
+    return stream;
+  }
+
+  async head(key: string): Promise<BankObjectInfo | undefined> {
+    validateBankKey(key);
+    try {
+      const head = await this.store.head(this.options.container, key);
+      return head === undefined ? undefined : { key, size: head.bytes, modifiedAt: head.lastModified };
+    } catch (error) {
+      throw failure('BANK_READ_FAILED', 'stat', key, error);
+    }
+  }
+
+  async *list(options: ListOptions): AsyncIterable<BankObjectInfo> {
+    validateBankPrefix(options.prefix);
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    if (remaining <= 0) return;
+    try {
+      for await (const object of this.store.list(this.options.container, {
+        prefix: options.prefix,
+        ...(options.marker !== undefined ? { marker: options.marker } : {}),
+      })) {
+        try {
+          validateBankKey(object.name);
+        } catch {
+          continue; // not a bank key: an object someone else put in the container
+        }
+        yield {
+          key: object.name,
+          size: object.bytes,
+          modifiedAt: new Date(`${object.lastModified}Z`).toISOString(),
+        };
+        if (--remaining <= 0) return;
+      }
+    } catch (error) {
+      throw failure('BANK_READ_FAILED', 'list', options.prefix, error);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    validateBankKey(key);
+    try {
+      const head = await this.store.head(this.options.container, key);
+      if (head === undefined) return;
+      await this.store.delete(this.options.container, key, { largeObject: head.staticLargeObject });
+    } catch (error) {
+      throw failure('BANK_WRITE_FAILED', 'delete', key, error);
+    }
+  }
+
+  async acquireLease(owner: string, ttlSeconds: number): Promise<void> {
+    const key = `leases/${owner}`;
+    validateBankKey(key);
+    try {
+      await this.store.put(this.options.container, key, Buffer.from(owner), {
+        'X-Delete-After': String(Math.max(1, Math.round(ttlSeconds))),
+      });
+    } catch (error) {
+      throw failure('BANK_WRITE_FAILED', 'write lease', key, error);
+    }
+  }
+
+  async renewLease(owner: string, ttlSeconds: number): Promise<void> {
+    await this.acquireLease(owner, ttlSeconds);
+  }
+
+  async isLeaseValid(owner: string): Promise<boolean> {
+    const key = `leases/${owner}`;
+    validateBankKey(key);
+    try {
+      // Swift answers 404 for an object past its X-Delete-At, even before the expirer removes it.
+      const head = await this.store.head(this.options.container, key);
+      return head !== undefined && (head.deleteAt === undefined || head.deleteAt * 1000 > Date.now());
+    } catch (error) {
+      throw failure('BANK_READ_FAILED', 'read lease', key, error);
+    }
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    await this.delete(`leases/${owner}`);
+  }
+}

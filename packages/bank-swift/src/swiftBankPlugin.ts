@@ -1,0 +1,155 @@
+import { defineBank, HoardError } from '@hoard/core';
+import { type CloudConfig, loadCloudConfig, ObjectStore, OpenStackError, Session } from '@hoard/openstack';
+import { SwiftBank } from './SwiftBank.js';
+
+/** `[swift_client]`: Karbor's option names (SPEC §5.4), plus a clouds.yaml cloud name. */
+export const SWIFT_CLIENT_SECTION_SCHEMA = {
+  type: 'object',
+  properties: {
+    swift_cloud: {
+      type: 'string',
+      minLength: 1,
+      description: 'A cloud of clouds.yaml to use instead of the options below (beyond Karbor)',
+    },
+    swift_auth_url: {
+      type: 'string',
+      minLength: 1,
+      description: 'Keystone URL, e.g. http://keystone:5000/v3',
+    },
+    swift_user: { type: 'string', minLength: 1 },
+    swift_key: { type: 'string', secret: true, description: 'The password' },
+    swift_tenant_name: { type: 'string', minLength: 1, description: 'Project name' },
+    swift_user_domain_name: { type: 'string', default: 'Default' },
+    swift_project_domain_name: { type: 'string', default: 'Default' },
+    swift_region_name: { type: 'string' },
+    swift_endpoint: { type: 'string', description: 'Swift URL; skips the catalog' },
+    swift_catalog_info: {
+      type: 'string',
+      default: 'object-store:swift:publicURL',
+      pattern: '^[^:]+:[^:]*:(public|internal|admin)URL$',
+    },
+    swift_retry_attempts: { type: 'integer', minimum: 0, maximum: 20, default: 3 },
+    swift_retry_backoff: { type: 'number', minimum: 0, default: 2 },
+    swift_ca_cert_file: { type: 'string' },
+    swift_auth_insecure: { type: 'boolean', default: false },
+  },
+} as const;
+
+/** `[swift_bank_plugin]`: Karbor's option names, plus the segment size. */
+export const SWIFT_BANK_SECTION_SCHEMA = {
+  type: 'object',
+  properties: {
+    bank_swift_object_container: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      pattern: '^[^/]+$',
+      default: 'hoard',
+    },
+    lease_expire_window: { type: 'integer', minimum: 1, default: 600 },
+    lease_renew_window: { type: 'integer', minimum: 1, default: 120 },
+    lease_validity_window: { type: 'integer', minimum: 0, default: 100 },
+    segment_size: {
+      type: 'integer',
+      minimum: 1048576,
+      default: 67108864,
+      description: 'Bytes per large-object segment',
+    },
+  },
+} as const;
+
+interface SwiftClientSection {
+  swift_cloud?: string;
+  swift_auth_url?: string;
+  swift_user?: string;
+  swift_key?: string;
+  swift_tenant_name?: string;
+  swift_user_domain_name: string;
+  swift_project_domain_name: string;
+  swift_region_name?: string;
+  swift_endpoint?: string;
+  swift_catalog_info: string;
+  swift_retry_attempts: number;
+  swift_retry_backoff: number;
+  swift_ca_cert_file?: string;
+  swift_auth_insecure: boolean;
+}
+
+interface SwiftBankSection {
+  bank_swift_object_container: string;
+  lease_expire_window: number;
+  lease_renew_window: number;
+  segment_size: number;
+}
+
+/** The cloud configuration a `[swift_client]` section describes. */
+export async function cloudConfigOf(section: SwiftClientSection): Promise<CloudConfig> {
+  if (section.swift_auth_insecure || section.swift_ca_cert_file) {
+    throw new HoardError(
+      'BANK_CONFIG_INVALID',
+      '[swift_client] swift_auth_insecure and swift_ca_cert_file are not supported yet; use NODE_EXTRA_CA_CERTS for a private CA',
+    );
+  }
+  const interfaceName = section.swift_catalog_info
+    .split(':')[2]!
+    .replace(/URL$/, '') as CloudConfig['interface'];
+  const endpointOverrides = section.swift_endpoint ? { 'object-store': section.swift_endpoint } : {};
+  if (section.swift_cloud) {
+    return loadCloudConfig({ cloud: section.swift_cloud, env: {}, overrides: { endpointOverrides } });
+  }
+  const missing = (['swift_auth_url', 'swift_user', 'swift_key', 'swift_tenant_name'] as const).filter(
+    (k) => !section[k],
+  );
+  if (missing.length > 0) {
+    throw new HoardError(
+      'BANK_CONFIG_INVALID',
+      `[swift_client] needs ${missing.join(', ')} (or swift_cloud naming a clouds.yaml cloud)`,
+      { path: `swift_client.${missing[0]}` },
+    );
+  }
+  return {
+    auth: {
+      type: 'password',
+      authUrl: section.swift_auth_url!.replace(/\/+$/, ''),
+      username: section.swift_user!,
+      password: section.swift_key!,
+      projectName: section.swift_tenant_name!,
+      userDomainName: section.swift_user_domain_name,
+      projectDomainName: section.swift_project_domain_name,
+    },
+    interface: interfaceName,
+    endpointOverrides,
+    source: '[swift_client] section',
+    ...(section.swift_region_name ? { regionName: section.swift_region_name } : {}),
+  };
+}
+
+/**
+ * The bank-swift plugin: checkpoints in a Swift container, configured with Karbor's
+ * `[swift_client]` and `[swift_bank_plugin]` sections.
+ */
+export const swiftBank = defineBank({
+  name: 'swift',
+  configSections: { swift_client: SWIFT_CLIENT_SECTION_SCHEMA, swift_bank_plugin: SWIFT_BANK_SECTION_SCHEMA },
+  async create({ config }) {
+    const client = (config['swift_client'] ?? {}) as unknown as SwiftClientSection;
+    const bankSection = config['swift_bank_plugin'] as unknown as SwiftBankSection;
+    const cloud = await cloudConfigOf(client).catch((error: unknown) => {
+      if (error instanceof OpenStackError) {
+        throw new HoardError('BANK_CONFIG_INVALID', `[swift_client]: ${error.message}`, {}, { cause: error });
+      }
+      throw error;
+    });
+    const session = new Session(cloud, {
+      retry: { attempts: client.swift_retry_attempts + 1, baseDelayMs: client.swift_retry_backoff * 1000 },
+    });
+    return new SwiftBank(new ObjectStore(session), {
+      container: bankSection.bank_swift_object_container,
+      segmentBytes: bankSection.segment_size,
+      leaseWindows: {
+        expireSeconds: bankSection.lease_expire_window,
+        renewSeconds: bankSection.lease_renew_window,
+      },
+    }).open();
+  },
+});

@@ -1,0 +1,2 @@
+export { type FaultProxy, startFaultProxy } from './faultProxy.js';
+export { MINICLOUD_CLOUDS_YAML, minicloud } from './minicloud.js';
