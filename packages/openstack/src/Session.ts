@@ -255,8 +255,11 @@ export class Session {
    * @throws `OPENSTACK_ENDPOINT_NOT_FOUND` naming the service type, interface and region, and the types the catalog has
    */
   async endpoint(serviceType: string, signal?: AbortSignal): Promise<string> {
+    return this.endpointOf(await this.getToken(signal), serviceType);
+  }
+
+  private endpointOf(token: Token, serviceType: string): string {
     const override = this.config.endpointOverrides[serviceType];
-    const token = await this.getToken(signal);
     if (override) return override.replace('%(project_id)s', token.projectId ?? '').replace(/\/+$/, '');
     const service = token.catalog.find((s) => s.type === serviceType);
     const region = this.config.regionName;
@@ -289,7 +292,7 @@ export class Session {
     let reauthenticated = false;
     for (let attempt = 1; ; attempt++) {
       const token = await this.getToken(options.signal);
-      const base = path.startsWith('http') ? '' : await this.endpoint(serviceType, options.signal);
+      const base = path.startsWith('http') ? '' : this.endpointOf(token, serviceType);
       const url = new URL(base + path);
       for (const [k, v] of Object.entries(options.query ?? {}))
         if (v !== undefined) url.searchParams.set(k, String(v));
