@@ -45,7 +45,11 @@ function fakeCloud(script: number[]) {
       tokens++;
       return tokenResponse(`token-${tokens}`);
     }
-    calls.push({ method, url, token: (init?.headers as Record<string, string>)['X-Auth-Token'] });
+    calls.push({
+      method,
+      url,
+      token: (init?.headers as Record<string, string> | undefined)?.['X-Auth-Token'],
+    });
     const status = script.shift() ?? 200;
     return new Response(status === 204 ? null : JSON.stringify({ ok: status }), { status });
   }) as typeof fetch;
