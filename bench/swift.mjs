@@ -59,7 +59,11 @@ try {
     const curlContainer = `bench-curl-${objectBytes}-${Date.now()}`;
     const hoardContainer = `bench-hoard-${objectBytes}-${Date.now()}`;
     await curl(['-X', 'PUT', `${base}/${curlContainer}`]);
-    const bank = await new SwiftBank(new ObjectStore(session), { container: hoardContainer }).open();
+    const segmentBytes = Number(process.env.HOARD_BENCH_SEGMENT_MIB ?? 16) * 1024 * 1024;
+    const bank = await new SwiftBank(new ObjectStore(session), {
+      container: hoardContainer,
+      segmentBytes,
+    }).open();
 
     const curlPut = await time(() =>
       pool(names, parallel, (n) => curl(['-X', 'PUT', '-T', file, `${base}/${curlContainer}/${n}`])),

@@ -17,7 +17,7 @@ import { type ObjectStore, OpenStackError } from '@hoard/openstack';
 /** Options of {@link SwiftBank}. */
 export interface SwiftBankOptions {
   container: string;
-  /** Objects larger than this are stored as static large objects of segments this size (default 64 MiB). */
+  /** Objects larger than this are stored as static large objects of segments this size (default 16 MiB). */
   segmentBytes?: number;
   /** Lease windows the bank asks core to use (Karbor's `[swift_bank_plugin]` options). */
   leaseWindows?: { expireSeconds: number; renewSeconds: number };
@@ -40,34 +40,52 @@ function failure(
 }
 
 /**
- * Reads a stream into segments of `size` bytes (the last may be shorter); memory stays bounded
- * by one segment.
+ * Cuts a stream into segments of `size` bytes (the last may be shorter), copying each byte once;
+ * memory stays bounded by one segment plus one chunk.
  */
 async function* segmentsOf(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   size: number,
   first: Buffer[],
 ): AsyncGenerator<Uint8Array> {
-  let parts: Buffer[] = first;
-  let length = parts.reduce((n, p) => n + p.length, 0);
-  const take = (): Buffer => {
-    const joined = Buffer.concat(parts, length);
-    const segment = joined.subarray(0, size);
-    const rest = joined.subarray(size);
-    parts = rest.length > 0 ? [Buffer.from(rest)] : [];
-    length = rest.length;
-    return segment;
-  };
-  for await (const chunk of source) {
+  let parts: Buffer[] = [];
+  let length = 0;
+  function* drain(): Generator<Uint8Array> {
+    while (length >= size) {
+      const taken: Buffer[] = [];
+      let need = size;
+      while (need > 0) {
+        const part = parts[0]!;
+        if (part.length <= need) {
+          taken.push(part);
+          parts.shift();
+          need -= part.length;
+        } else {
+          taken.push(part.subarray(0, need));
+          parts[0] = part.subarray(need);
+          need = 0;
+        }
+      }
+      length -= size;
+      yield taken.length === 1 ? taken[0]! : Buffer.concat(taken, size);
+    }
+  }
+  const add = (chunk: Uint8Array | string): void => {
     const bytes =
       typeof chunk === 'string'
         ? Buffer.from(chunk)
         : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     parts.push(bytes);
     length += bytes.length;
-    while (length >= size) yield take();
+  };
+  for (const chunk of first) add(chunk);
+  yield* drain();
+  for await (const chunk of source) {
+    add(chunk);
+    yield* drain();
   }
-  if (length > 0) yield take();
+  if (length > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+  parts = [];
 }
 
 /**
@@ -91,7 +109,7 @@ export class SwiftBank implements Bank {
   ) {
     this.description = `Swift container ${options.container}`;
     this.segmentContainer = `${options.container}_segments`;
-    this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.segmentBytes = options.segmentBytes ?? 16 * 1024 * 1024;
     if (options.leaseWindows) this.leaseWindows = options.leaseWindows;
   }
 
@@ -134,7 +152,11 @@ export class SwiftBank implements Bank {
           done = true;
           break;
         }
-        const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : Buffer.from(next.value);
+        const value = next.value;
+        const chunk =
+          typeof value === 'string'
+            ? Buffer.from(value)
+            : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
         first.push(chunk);
         length += chunk.length;
       }

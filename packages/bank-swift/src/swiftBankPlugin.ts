@@ -52,7 +52,7 @@ export const SWIFT_BANK_SECTION_SCHEMA = {
     segment_size: {
       type: 'integer',
       minimum: 1048576,
-      default: 67108864,
+      default: 16777216,
       description: 'Bytes per large-object segment',
     },
   },

@@ -130,23 +130,41 @@ export class ObjectStore {
     segmentContainer: string,
     segmentPrefix: string,
     segments: AsyncIterable<Uint8Array>,
-    signal?: AbortSignal,
+    options: { signal?: AbortSignal; concurrency?: number } = {},
   ): Promise<string[]> {
+    const signal = options.signal;
     await this.ensureContainer(segmentContainer, signal);
     const manifest: { path: string; etag: null; size_bytes: number }[] = [];
     const written: string[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failed: unknown;
     let index = 0;
     try {
+      // Up to `concurrency` segments upload while the next one is read: memory stays bounded by
+      // (concurrency + 1) segments, and reading overlaps uploading.
       for await (const segment of segments) {
+        if (failed !== undefined) break;
         const segmentName = `${segmentPrefix}/${String(index++).padStart(8, '0')}`;
-        await this.put(segmentContainer, segmentName, segment, {}, signal);
         written.push(segmentName);
         manifest.push({
           path: `/${segmentContainer}/${segmentName}`,
           etag: null,
           size_bytes: segment.byteLength,
         });
+        const upload: Promise<void> = this.put(segmentContainer, segmentName, segment, {}, signal).then(
+          () => {
+            inFlight.delete(upload);
+          },
+          (error: unknown) => {
+            inFlight.delete(upload);
+            failed ??= error;
+          },
+        );
+        inFlight.add(upload);
+        if (inFlight.size >= (options.concurrency ?? 3)) await Promise.race(inFlight);
       }
+      await Promise.all(inFlight);
+      if (failed !== undefined) throw failed;
       await this.session.request('object-store', this.path(container, name), {
         method: 'PUT',
         query: { 'multipart-manifest': 'put' },
@@ -156,6 +174,7 @@ export class ObjectStore {
       });
       return written;
     } catch (error) {
+      await Promise.allSettled(inFlight);
       // Leave no orphan segments behind a failed upload (best effort).
       for (const segmentName of written) await this.delete(segmentContainer, segmentName).catch(() => {});
       throw error;
