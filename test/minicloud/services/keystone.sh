@@ -75,3 +75,43 @@ endpoint() {
     fi
   done
 }
+
+# keystone_authtoken USER: the [keystone_authtoken] section of a service's config.
+keystone_authtoken() {
+  cat <<CONF
+[keystone_authtoken]
+www_authenticate_uri = http://127.0.0.1:5000
+auth_url = http://127.0.0.1:5000
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = $1
+password = $MC_SERVICE_PASSWORD
+service_token_roles_required = true
+CONF
+}
+
+# service_auth SECTION USER: a password-auth section for service-to-service calls.
+service_auth() {
+  cat <<CONF
+[$1]
+auth_url = http://127.0.0.1:5000
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = $2
+password = $MC_SERVICE_PASSWORD
+region_name = RegionOne
+CONF
+}
+
+# services_up BINARY... : each listed service reported in within the last 30 s (cinder/manila/nova tables).
+services_up() {
+  local db=$1; shift
+  local binary
+  for binary in "$@"; do
+    [[ $(mariadb -uroot -N -e "SELECT COUNT(*) FROM \`$db\`.services WHERE \`binary\` = '$binary' AND deleted = 0 AND updated_at > UTC_TIMESTAMP() - INTERVAL 30 SECOND") -ge 1 ]] || return 1
+  done
+}
