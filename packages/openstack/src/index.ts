@@ -10,4 +10,9 @@ export { encodeObjectPath, ObjectStore, type SwiftObjectHead, type SwiftObjectIn
 export { OpenStackError, type OpenStackErrorCode } from './OpenStackError.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export { type RequestOptions, Session, type SessionOptions, type Token } from './Session.js';
+export {
+  OPENSTACK_CLIENT_SECTION_SCHEMA,
+  type OpenStackClientSection,
+  sessionFromConfig,
+} from './sessionFromConfig.js';
 export { type PolledStatus, type WaitForOptions, waitFor } from './waitFor.js';

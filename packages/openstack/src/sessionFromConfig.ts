@@ -1,0 +1,80 @@
+import { type CloudConfig, loadCloudConfig } from './cloudConfig.js';
+import { Session } from './Session.js';
+
+/**
+ * The `[openstack_client]` section every OpenStack plugin reads from a provider file: a cloud
+ * of clouds.yaml, or explicit credentials; when empty, `OS_CLOUD` / `OS_*` variables apply, as for
+ * the `openstack` CLI.
+ */
+export const OPENSTACK_CLIENT_SECTION_SCHEMA = {
+  type: 'object',
+  properties: {
+    cloud: { type: 'string', minLength: 1, description: 'A cloud of clouds.yaml' },
+    clouds_yaml: {
+      type: 'string',
+      minLength: 1,
+      description: 'Path of the clouds.yaml to read (default: the usual search path)',
+    },
+    auth_url: { type: 'string', minLength: 1 },
+    username: { type: 'string', minLength: 1 },
+    password: { type: 'string', secret: true },
+    project_name: { type: 'string', minLength: 1 },
+    project_id: { type: 'string', minLength: 1 },
+    user_domain_name: { type: 'string' },
+    project_domain_name: { type: 'string' },
+    region_name: { type: 'string' },
+    interface: { enum: ['public', 'internal', 'admin'] },
+  },
+} as const;
+
+/** The `[openstack_client]` section's values. */
+export interface OpenStackClientSection {
+  cloud?: string;
+  clouds_yaml?: string;
+  auth_url?: string;
+  username?: string;
+  password?: string;
+  project_name?: string;
+  project_id?: string;
+  user_domain_name?: string;
+  project_domain_name?: string;
+  region_name?: string;
+  interface?: CloudConfig['interface'];
+}
+
+const sessions = new Map<string, Promise<Session>>();
+
+/**
+ * One shared {@link Session} per distinct `[openstack_client]` section (so every plugin of a
+ * provider reuses one token).
+ */
+export function sessionFromConfig(section: OpenStackClientSection | undefined): Promise<Session> {
+  const key = JSON.stringify(section ?? {});
+  let session = sessions.get(key);
+  if (session === undefined) {
+    session = (async () => {
+      const s = section ?? {};
+      const auth: Record<string, string> = {};
+      if (s.auth_url) auth['authUrl'] = s.auth_url;
+      if (s.username) auth['username'] = s.username;
+      if (s.password) auth['password'] = s.password;
+      if (s.project_name) auth['projectName'] = s.project_name;
+      if (s.project_id) auth['projectId'] = s.project_id;
+      if (s.user_domain_name) auth['userDomainName'] = s.user_domain_name;
+      if (s.project_domain_name) auth['projectDomainName'] = s.project_domain_name;
+      const config = await loadCloudConfig({
+        ...(s.cloud ? { cloud: s.cloud } : {}),
+        ...(s.clouds_yaml ? { files: [s.clouds_yaml] } : {}),
+        overrides: {
+          ...(Object.keys(auth).length > 0 ? { auth } : {}),
+          ...(s.region_name ? { regionName: s.region_name } : {}),
+          ...(s.interface ? { interface: s.interface } : {}),
+        },
+      });
+      return new Session(config);
+    })();
+    session.catch(() => sessions.delete(key));
+    sessions.set(key, session);
+  }
+  return session;
+}
