@@ -1,0 +1,194 @@
+import {
+  defineProtectionPlugin,
+  HoardError,
+  type HookContext,
+  type JsonObject,
+  resourceKey,
+} from '@hoard/core';
+import { OPENSTACK_CLIENT_SECTION_SCHEMA } from '@hoard/openstack';
+import { volumeSchemas } from './schemas.js';
+import { cinderFor, VOLUME_RESOURCE_TYPE } from './volumeProtectable.js';
+
+/** What the volume plugin records in a checkpoint. */
+interface VolumeSavedInfo {
+  volume_id: string;
+  backup_id: string;
+  snapshot_id: string | null;
+  size: number;
+  mode: 'full' | 'incremental';
+  name: string | null;
+  volume_type: string | null;
+  availability_zone: string | null;
+  bootable: boolean;
+}
+
+interface ProtectParameters {
+  backup_mode: 'auto' | 'full' | 'incremental';
+  backup_name?: string;
+  backup_description?: string;
+  snapshot_timeout: number;
+  backup_timeout: number;
+}
+
+const notFound = (context: HookContext): HoardError =>
+  new HoardError('RESOURCE_NOT_FOUND', `Volume '${context.resource.id}' no longer exists`, {
+    resourceKey: resourceKey(context.resource),
+  });
+
+/** Snapshot in prepareFinish: inside the window a server plugin holds its instance quiesced. */
+async function protectPrepareFinish(context: HookContext): Promise<JsonObject> {
+  const cinder = await cinderFor(context);
+  const params = context.parameters as unknown as ProtectParameters;
+  const volume = await cinder.getVolume(context.resource.id, { signal: context.signal });
+  if (volume === undefined) throw notFound(context);
+  const snapshot = await cinder.createSnapshot(volume.id, `hoard-${context.checkpoint.id}`, {
+    signal: context.signal,
+  });
+  const partial: Partial<VolumeSavedInfo> = {
+    volume_id: volume.id,
+    snapshot_id: snapshot.id,
+    size: volume.size,
+  };
+  context.setSavedInfo(partial as JsonObject); // so that delete can clean up if the protect fails from here on
+  await cinder.wait('snapshot', snapshot.id, 'available', {
+    signal: context.signal,
+    timeoutMs: params.snapshot_timeout * 1000,
+    onStatus: (s) => context.progress.message(`snapshot ${snapshot.id}: ${s}`),
+  });
+  return { snapshot_id: snapshot.id };
+}
+
+/** Backup of the snapshot in main (incremental when allowed and possible), then the snapshot goes. */
+async function protectMain(context: HookContext): Promise<JsonObject> {
+  const cinder = await cinderFor(context);
+  const params = context.parameters as unknown as ProtectParameters;
+  const volume = await cinder.getVolume(context.resource.id, { signal: context.signal });
+  if (volume === undefined) throw notFound(context);
+  const { snapshot_id: snapshotId } = context.published.get(
+    resourceKey(context.resource),
+    'prepareFinish',
+  ) as { snapshot_id: string };
+  const earlier = (await cinder.listBackups(volume.id, { signal: context.signal })).some(
+    (b) => b.status === 'available',
+  );
+  if (params.backup_mode === 'incremental' && !earlier) {
+    throw new HoardError(
+      'PARAMETERS_INVALID',
+      `backup_mode 'incremental' needs an earlier available backup of volume ${volume.id}, and there is none`,
+      { path: 'backup_mode', resourceKey: resourceKey(context.resource) },
+    );
+  }
+  const incremental = params.backup_mode !== 'full' && earlier;
+  const backup = await cinder.createBackup(
+    {
+      volumeId: volume.id,
+      snapshotId,
+      incremental,
+      name: params.backup_name ?? `hoard-${context.checkpoint.id}`,
+      ...(params.backup_description !== undefined ? { description: params.backup_description } : {}),
+    },
+    { signal: context.signal },
+  );
+  const info: VolumeSavedInfo = {
+    volume_id: volume.id,
+    backup_id: backup.id,
+    snapshot_id: snapshotId,
+    size: volume.size,
+    mode: incremental ? 'incremental' : 'full',
+    name: volume.name,
+    volume_type: volume.volume_type,
+    availability_zone: volume.availability_zone,
+    bootable: volume.bootable === 'true',
+  };
+  context.setSavedInfo(info as unknown as JsonObject);
+  await cinder.wait('backup', backup.id, 'available', {
+    signal: context.signal,
+    timeoutMs: params.backup_timeout * 1000,
+    onStatus: (s) => context.progress.message(`backup ${backup.id}: ${s}`),
+  });
+  // The snapshot was only the consistent source of the backup.
+  await cinder.deleteSnapshot(snapshotId, { signal: context.signal });
+  await cinder.wait('snapshot', snapshotId, 'deleted', {
+    signal: context.signal,
+    timeoutMs: params.snapshot_timeout * 1000,
+  });
+  context.setSavedInfo({ ...info, snapshot_id: null } as unknown as JsonObject);
+  return { backup_id: backup.id, mode: info.mode };
+}
+
+async function restoreMain(context: HookContext): Promise<JsonObject> {
+  const cinder = await cinderFor(context);
+  const info = (await context.getSavedInfo()) as unknown as VolumeSavedInfo | undefined;
+  if (info?.backup_id === undefined) {
+    throw new HoardError(
+      'CHECKPOINT_INVALID',
+      `Checkpoint ${context.checkpoint.id} has no backup for volume '${context.resource.id}'`,
+      {
+        resourceKey: resourceKey(context.resource),
+      },
+    );
+  }
+  const params = context.parameters as { volume_id?: string; restore_name?: string; restore_timeout: number };
+  const volumeId = await cinder.restoreBackup(
+    info.backup_id,
+    {
+      ...(params.volume_id !== undefined ? { volumeId: params.volume_id } : {}),
+      name: params.restore_name ?? `${info.name ?? info.volume_id}-restored`,
+    },
+    { signal: context.signal },
+  );
+  context.progress.message(`restoring backup ${info.backup_id} into volume ${volumeId}`);
+  await cinder.wait('volume', volumeId, 'available', {
+    signal: context.signal,
+    timeoutMs: params.restore_timeout * 1000,
+    onStatus: (s) => context.progress.message(`volume ${volumeId}: ${s}`),
+  });
+  // Published for the server's restore, which attaches it.
+  return { volume_id: volumeId, original_volume_id: info.volume_id };
+}
+
+async function deleteMain(context: HookContext): Promise<JsonObject> {
+  const info = (await context.getSavedInfo()) as unknown as Partial<VolumeSavedInfo> | undefined;
+  if (info === undefined) return { deleted: [] };
+  const cinder = await cinderFor(context);
+  const deleted: string[] = [];
+  // A protect that failed half-way may have left its temporary snapshot: remove what was made.
+  if (info.snapshot_id) {
+    await cinder.deleteSnapshot(info.snapshot_id, { signal: context.signal });
+    await cinder.wait('snapshot', info.snapshot_id, 'deleted', { signal: context.signal });
+    deleted.push(`snapshot ${info.snapshot_id}`);
+  }
+  if (info.backup_id) {
+    const backup = await cinder.getBackup(info.backup_id, { signal: context.signal });
+    if (backup !== undefined) {
+      // A backup still being made cannot be deleted: wait for it to settle first.
+      if (backup.status === 'creating')
+        await cinder.wait('backup', info.backup_id, 'available', { signal: context.signal });
+      await cinder.deleteBackup(info.backup_id, { signal: context.signal });
+      await cinder.wait('backup', info.backup_id, 'deleted', { signal: context.signal });
+    }
+    deleted.push(`backup ${info.backup_id}`);
+  }
+  return { deleted };
+}
+
+/**
+ * The protection plugin of Cinder volumes.
+ *
+ * @remarks Protect takes a snapshot in `prepareFinish` (inside a server's quiesce window), backs
+ * it up with Cinder backup in `main` (incremental when an earlier backup exists and
+ * `backup_mode` allows it) and removes the snapshot. Restore creates a new volume from the backup
+ * (or restores into `volume_id`) and publishes the new id for the server's restore. Delete
+ * removes the backup, and any snapshot a failed protect left.
+ */
+export const volumeProtectionPlugin = defineProtectionPlugin({
+  name: 'volume',
+  resourceTypes: [VOLUME_RESOURCE_TYPE],
+  schemas: volumeSchemas,
+  configSections: { openstack_client: OPENSTACK_CLIENT_SECTION_SCHEMA },
+  hooks: {
+    protect: { prepareFinish: protectPrepareFinish, main: protectMain },
+    restore: { main: restoreMain },
+    delete: { main: deleteMain },
+  },
+});
