@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { CloudConfig } from './cloudConfig.js';
 import { OpenStackError } from './OpenStackError.js';
 import { backoffDelay, DEFAULT_RETRY, RETRYABLE_STATUS, type RetryOptions, sleep } from './retry.js';
@@ -36,6 +37,11 @@ export interface RequestOptions {
   /** JSON body (sent with Content-Type application/json) or bytes. */
   json?: unknown;
   body?: Uint8Array | string;
+  /**
+   * A streamed body (e.g. image data). It can be sent once only: the call is never retried and
+   * a 401 is not answered by re-authenticating (the token is refreshed before sending instead).
+   */
+  bodyStream?: AsyncIterable<Uint8Array>;
   /** Statuses that are not errors (default: 2xx). */
   expect?: readonly number[];
   /** Whether the call may be repeated safely (default: GET, HEAD, PUT, DELETE are; POST and PATCH are not). */
@@ -287,7 +293,8 @@ export class Session {
    */
   async request(serviceType: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const method = options.method ?? 'GET';
-    const idempotent = options.idempotent ?? IDEMPOTENT.has(method);
+    const streamed = options.bodyStream !== undefined;
+    const idempotent = !streamed && (options.idempotent ?? IDEMPOTENT.has(method));
     const expect = options.expect;
     let reauthenticated = false;
     for (let attempt = 1; ; attempt++) {
@@ -308,6 +315,8 @@ export class Session {
         headers['Content-Type'] = 'application/json';
       } else if (options.body !== undefined) {
         body = options.body as RequestInit['body'];
+      } else if (options.bodyStream !== undefined) {
+        body = Readable.toWeb(Readable.from(options.bodyStream)) as RequestInit['body'];
       }
       const timeout = AbortSignal.timeout(options.timeoutMs ?? 60_000);
       let response: Response;
@@ -316,6 +325,7 @@ export class Session {
           method,
           headers,
           ...(body !== undefined ? { body } : {}),
+          ...(streamed ? { duplex: 'half' } : {}),
           signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
         });
       } catch (error) {
@@ -332,7 +342,7 @@ export class Session {
           { cause: error },
         );
       }
-      if (response.status === 401 && !reauthenticated) {
+      if (response.status === 401 && !reauthenticated && !streamed) {
         await response.body?.cancel();
         reauthenticated = true;
         this.invalidate();
