@@ -1,5 +1,12 @@
 import { defineBank, HoardError } from '@hoard/core';
-import { type CloudConfig, loadCloudConfig, ObjectStore, OpenStackError, Session } from '@hoard/openstack';
+import {
+  type CloudConfig,
+  defaultCloudsFiles,
+  loadCloudConfig,
+  ObjectStore,
+  OpenStackError,
+  Session,
+} from '@hoard/openstack';
 import { SwiftBank } from './SwiftBank.js';
 
 /** `[swift_client]`: Karbor's option names (SPEC §5.4), plus a clouds.yaml cloud name. */
@@ -60,6 +67,7 @@ export const SWIFT_BANK_SECTION_SCHEMA = {
 
 interface SwiftClientSection {
   swift_cloud?: string;
+  swift_clouds_yaml?: string;
   swift_auth_url?: string;
   swift_user?: string;
   swift_key?: string;
@@ -95,7 +103,13 @@ export async function cloudConfigOf(section: SwiftClientSection): Promise<CloudC
     .replace(/URL$/, '') as CloudConfig['interface'];
   const endpointOverrides = section.swift_endpoint ? { 'object-store': section.swift_endpoint } : {};
   if (section.swift_cloud) {
-    return loadCloudConfig({ cloud: section.swift_cloud, env: {}, overrides: { endpointOverrides } });
+    // The named cloud is used as written: OS_* variables do not override it (env: {}).
+    return loadCloudConfig({
+      cloud: section.swift_cloud,
+      files: section.swift_clouds_yaml ? [section.swift_clouds_yaml] : defaultCloudsFiles(process.env),
+      env: {},
+      overrides: { endpointOverrides },
+    });
   }
   const missing = (['swift_auth_url', 'swift_user', 'swift_key', 'swift_tenant_name'] as const).filter(
     (k) => !section[k],

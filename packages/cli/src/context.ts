@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  type Bank,
   createLogger,
   createProtectionService,
   findProvider,
+  HoardError,
   type LoadProvidersOptions,
   type Logger,
   type ProtectionService,
@@ -38,12 +40,33 @@ export function loggerFor(context: CommandContext): Logger {
   return context.logLevel === undefined ? silentLogger : createLogger({ level: context.logLevel });
 }
 
-/** Loads one provider and wires its service. */
+/**
+ * A bank for runs that must not touch one (`--dry-run`): any use is an error, so a dry run can
+ * never write by mistake.
+ */
+const closedBank: Bank = new Proxy({} as Bank, {
+  get(_target, property) {
+    if (property === 'description') return 'no bank (dry run)';
+    if (property === 'then' || property === 'leaseWindows' || property === 'releaseLease') return undefined;
+    return () => {
+      throw new HoardError(
+        'USAGE_INVALID',
+        `A dry run does not open the bank (it tried to call ${String(property)})`,
+      );
+    };
+  },
+});
+
+/** Loads one provider and wires its service; with `dryRun`, the bank is not opened. */
 export async function openService(
   context: CommandContext,
   providerName: string,
+  options: { dryRun?: boolean } = {},
 ): Promise<{ provider: Provider; service: ProtectionService }> {
   const provider = await findProvider(providerName, providerOptions(context));
-  const service = await createProtectionService(provider, { logger: loggerFor(context) });
+  const service = await createProtectionService(provider, {
+    logger: loggerFor(context),
+    ...(options.dryRun ? { bank: closedBank } : {}),
+  });
   return { provider, service };
 }

@@ -7,6 +7,12 @@ import {
 import { flowCommand } from './commands/flow.js';
 import { pluginsListCommand } from './commands/plugins.js';
 import { protectCommand } from './commands/protect.js';
+import {
+  protectableGraphCommand,
+  protectableListCommand,
+  protectableShowCommand,
+  protectableTypesCommand,
+} from './commands/protectable.js';
 import { providerListCommand, providerShowCommand } from './commands/provider.js';
 import { restoreCommand } from './commands/restore.js';
 import type { CommandContext } from './context.js';
@@ -121,6 +127,63 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .addOption(json())
     .action(async (name: string, opts: object, command: Command) => {
       await action((context) => providerShowCommand(context, name))(opts, command);
+    });
+
+  const protectable = program
+    .command('protectable')
+    .description("resources the provider's protectables can find");
+  protectable
+    .command('types')
+    .description('protectable resource types, their parent types and protection plugins')
+    .requiredOption('--provider <name>', 'provider name or id')
+    .addOption(providerDir())
+    .addOption(json())
+    .action(async (opts: { provider: string }, command: Command) => {
+      await action((context) => protectableTypesCommand(context, opts))(opts, command);
+    });
+  protectable
+    .command('list')
+    .description('list resources of a type')
+    .argument('<type>', 'resource type, e.g. OS::Cinder::Volume')
+    .requiredOption('--provider <name>', 'provider name or id')
+    .addOption(providerDir())
+    .addOption(json())
+    .action(async (type: string, opts: { provider: string }, command: Command) => {
+      await action((context) => protectableListCommand(context, { provider: opts.provider, type }))(
+        opts,
+        command,
+      );
+    });
+  protectable
+    .command('show')
+    .description('show one resource')
+    .argument('<type>', 'resource type')
+    .argument('<id>', 'resource id')
+    .requiredOption('--provider <name>', 'provider name or id')
+    .addOption(providerDir())
+    .addOption(json())
+    .action(async (type: string, id: string, opts: { provider: string }, command: Command) => {
+      await action((context) => protectableShowCommand(context, { provider: opts.provider, type, id }))(
+        opts,
+        command,
+      );
+    });
+  protectable
+    .command('graph')
+    .description('the dependency graph Hoard would protect, as a tree, JSON (--json) or mermaid')
+    .argument('<resources...>', 'TYPE#ID of each selected resource')
+    .requiredOption('--provider <name>', 'provider name or id')
+    .addOption(new Option('--format <format>', 'human view').choices(['tree', 'mermaid']).default('tree'))
+    .addOption(providerDir())
+    .addOption(json())
+    .action(async (resources: string[], opts: { provider: string; format?: string }, command: Command) => {
+      await action((context) =>
+        protectableGraphCommand(context, {
+          provider: opts.provider,
+          resources,
+          ...(opts.format ? { format: opts.format } : {}),
+        }),
+      )(opts, command);
     });
 
   program

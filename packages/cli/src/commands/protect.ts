@@ -92,7 +92,9 @@ export async function protectCommand(
   const parameters: ParametersDocument = options.parameters
     ? await readParametersFile(options.parameters)
     : {};
-  const { provider, service } = await openService(context, options.provider);
+  const { provider, service } = await openService(context, options.provider, {
+    dryRun: options.dryRun === true,
+  });
   const resources = await resolveResources(provider, options.resource, context);
   const base = {
     resources,

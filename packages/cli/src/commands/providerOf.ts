@@ -1,0 +1,7 @@
+import { findProvider, type Provider } from '@hoard/core';
+import { type CommandContext, providerOptions } from '../context.js';
+
+/** The provider named on the command line. */
+export function findProviderFor(context: CommandContext, name: string): Promise<Provider> {
+  return findProvider(name, providerOptions(context));
+}
