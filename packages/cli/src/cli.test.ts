@@ -270,6 +270,22 @@ describe('providers and plugins: bad input', () => {
     expect(text.stdout).toContain('ERROR PLUGIN_NOT_FOUND');
   });
 
+  it("honours Karbor's enabled = False (any oslo boolean spelling)", async () => {
+    const root = await providerDir({
+      'providers.d/off.conf': localProvider('../bank', 'enabled = False'),
+      'providers.d/on.conf': localProvider('../bank2', 'enabled = yes')
+        .replace('name = local', 'name = other')
+        .replace('11111111', '22222222'),
+    });
+    const list = runHoard(['provider', 'list', '--json'], { cwd: root }).json<
+      { name: string; status: string; error?: { code: string } }[]
+    >();
+    expect(list.map((p) => [p.name, p.status, p.error?.code])).toEqual([
+      ['local', 'disabled', 'PROVIDER_DISABLED'],
+      ['other', 'ok', undefined],
+    ]);
+  });
+
   it('rejects a type covered by two plugins, naming both', async () => {
     const root = await providerDir({
       ...fakePluginPackage('acme-one', { types: ['Acme::Thing'] }),
@@ -458,5 +474,46 @@ describe('cancel', () => {
     expect(list.json<{ status: string; reason: string }[]>()).toMatchObject([
       { status: 'error', reason: 'cancelled' },
     ]);
+  });
+});
+
+describe("Karbor's openstack-infra.conf, converted by changing package names", () => {
+  it('loads as a provider with the four plugins and the Swift bank', async () => {
+    const { fileURLToPath } = await import('node:url');
+    const dir = path.resolve(
+      path.dirname(fileURLToPath(import.meta.url)),
+      '..',
+      '..',
+      '..',
+      'docs',
+      'examples',
+      'providers.d',
+    );
+    const run = runHoard(['provider', 'show', 'OS Infra Provider', '--provider-dir', dir, '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const provider = run.json<{
+      bank: string;
+      plugins: { package: string; resourceTypes: string[] }[];
+      config: Record<string, Record<string, unknown>>;
+      warnings: string[];
+    }>();
+    expect(provider.bank).toBe('@hoard/bank-swift');
+    expect(provider.plugins.map((p) => p.package)).toEqual([
+      '@hoard/plugin-volume',
+      '@hoard/plugin-image',
+      '@hoard/plugin-server',
+      '@hoard/plugin-share',
+    ]);
+    expect(provider.config['swift_client']).toMatchObject({
+      swift_user: 'demo',
+      swift_key: '***',
+      swift_tenant_name: 'demo',
+    });
+    expect(provider.config['swift_bank_plugin']).toMatchObject({
+      lease_expire_window: 120,
+      lease_renew_window: 100,
+    });
+    expect(provider.warnings).toEqual([]);
   });
 });

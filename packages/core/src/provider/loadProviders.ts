@@ -157,6 +157,19 @@ function sectionToObject(section: IniSection, repeated: ReadonlySet<string>): Re
   return out;
 }
 
+/**
+ * oslo.config spells booleans True/False, yes/no, on/off, 1/0 in any case; JSON schema's
+ * coercion knows only "true"/"false". Normalise values of boolean-typed keys first.
+ */
+function coerceIniBooleans(schema: JsonSchema, data: Record<string, unknown>): void {
+  const properties = (schema['properties'] ?? {}) as Record<string, JsonSchema>;
+  for (const [key, value] of Object.entries(data)) {
+    if (typeof value !== 'string' || properties[key]?.['type'] !== 'boolean') continue;
+    if (/^(true|yes|on|1)$/i.test(value.trim())) data[key] = true;
+    else if (/^(false|no|off|0)$/i.test(value.trim())) data[key] = false;
+  }
+}
+
 function lineOf(section: IniSection, key: string | undefined): number {
   if (key === undefined) return section.line;
   const entries = section.entries.filter((e: IniEntry) => e.key === key);
@@ -245,6 +258,7 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
     throw new HoardError('PROVIDER_CONFIG_INVALID', `${file}: missing [provider] section`, { file, line: 1 });
   }
   const header = sectionToObject(providerSection, new Set(['plugin']));
+  coerceIniBooleans(PROVIDER_SECTION_SCHEMA, header);
   const problems = configProblems(file, providerSection, providerSectionSchema, header);
   if (problems.length > 0) {
     throw new HoardAggregateError(
@@ -392,6 +406,7 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
         delete data[entry.key];
       }
     }
+    for (const declaration of declarations) coerceIniBooleans(declaration.schema, data);
     for (const declaration of declarations) {
       const compiled = compileSchema(declaration.schema, `${declaration.owner} [${sectionName}] schema`, {
         coerce: true,
