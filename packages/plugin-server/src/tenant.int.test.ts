@@ -1,5 +1,5 @@
-// The whole tenant on the mini-cloud: a project with a server booted from an image, a volume with
-// known data, a second image and a share, protected into bank-swift, deleted, restored, and the
+// The whole tenant on the mini-cloud: a project with a server booted from an image and two
+// attached volumes holding known data, a second image and a share, protected into bank-swift, deleted, restored, and the
 // checkpoint deleted again without leaving anything behind.
 import { createHash, randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
@@ -82,18 +82,22 @@ describe('a whole tenant on the mini-cloud', () => {
     const bootImage = await image(`tenant-boot-${suffix}`, bootData);
     const otherImage = await image(`tenant-other-${suffix}`, otherData);
 
-    const { volume } = await session.json<{ volume: { id: string } }>('volumev3', '/volumes', {
-      method: 'POST',
-      json: { volume: { size: 1, name: `tenant-data-${suffix}` } },
-    });
-    cleanup.push(() =>
-      session.request('volumev3', `/volumes/${volume.id}`, { method: 'DELETE', expect: [202, 404] }),
-    );
-    await until('volume', async () => (await volumeStatus(volume.id)) === 'available');
-    const marker = randomBytes(4096);
-    const file = await open(path.join(MOUNT, `volume-${volume.id}`), 'r+');
-    await file.write(marker, 0, marker.length, 2 * 1024 * 1024);
-    await file.close();
+    const volumes: { id: string; marker: Buffer }[] = [];
+    for (const n of [1, 2]) {
+      const { volume } = await session.json<{ volume: { id: string } }>('volumev3', '/volumes', {
+        method: 'POST',
+        json: { volume: { size: 1, name: `tenant-data${n}-${suffix}` } },
+      });
+      cleanup.push(() =>
+        session.request('volumev3', `/volumes/${volume.id}`, { method: 'DELETE', expect: [202, 404] }),
+      );
+      await until('volume', async () => (await volumeStatus(volume.id)) === 'available');
+      const marker = randomBytes(4096);
+      const file = await open(path.join(MOUNT, `volume-${volume.id}`), 'r+');
+      await file.write(marker, 0, marker.length, 2 * 1024 * 1024);
+      await file.close();
+      volumes.push({ id: volume.id, marker });
+    }
 
     const serverId = await nova.createServer({
       name: `tenant-web-${suffix}`,
@@ -104,6 +108,10 @@ describe('a whole tenant on the mini-cloud', () => {
     });
     cleanup.push(() => nova.deleteServer(serverId));
     await nova.waitStatus(serverId, 'ACTIVE', { timeoutMs: 180_000 });
+    for (const volume of volumes) {
+      await nova.attachVolume(serverId, volume.id, null);
+      await nova.waitVolumeInUse(volume.id, { timeoutMs: 120_000 });
+    }
 
     const { share } = await session.json<{ share: { id: string } }>('sharev2', '/shares', {
       method: 'POST',
@@ -162,7 +170,10 @@ describe('a whole tenant on the mini-cloud', () => {
     let started = Date.now();
     const checkpoint = await hoard.protect({
       resources: [{ type: PROJECT_RESOURCE_TYPE, id: projectId, name: 'demo' }],
-      parameters: { [SHARE_RESOURCE_TYPE]: { snapshot_name: 'hoard', description: 'tenant test' } },
+      parameters: {
+        [SHARE_RESOURCE_TYPE]: { snapshot_name: 'hoard', description: 'tenant test' },
+        [SERVER_RESOURCE_TYPE]: { quiesce: 'pause' },
+      },
       onEvent,
     });
     const protectSeconds = (Date.now() - started) / 1000;
@@ -172,13 +183,16 @@ describe('a whole tenant on the mini-cloud', () => {
       `${SERVER_RESOURCE_TYPE}#${serverId}`,
       `OS::Glance::Image#${bootImage}`,
       `OS::Glance::Image#${otherImage}`,
-      `OS::Cinder::Volume#${volume.id}`,
+      `OS::Cinder::Volume#${volumes[0]!.id}`,
+      `OS::Cinder::Volume#${volumes[1]!.id}`,
       `${SHARE_RESOURCE_TYPE}#${share.id}`,
     ]) {
       expect(keys).toContain(key);
     }
     const serverNode = checkpoint.graph.resources.find((r) => r.id === serverId);
     expect(serverNode?.dependsOn).toContainEqual({ type: 'OS::Glance::Image', id: bootImage });
+    for (const volume of volumes)
+      expect(serverNode?.dependsOn).toContainEqual({ type: 'OS::Cinder::Volume', id: volume.id });
     console.log(
       `protect of the tenant: ${protectSeconds.toFixed(1)} s; hook time by type (ms): ${JSON.stringify(timing)}`,
     );
@@ -186,8 +200,11 @@ describe('a whole tenant on the mini-cloud', () => {
     // Lose everything but the share (Manila keeps a share while it has snapshots).
     await nova.deleteServer(serverId);
     await nova.waitStatus(serverId, 'DELETED', { timeoutMs: 120_000 });
-    await session.request('volumev3', `/volumes/${volume.id}`, { method: 'DELETE', expect: [202] });
-    await until('volume deleted', async () => (await volumeStatus(volume.id)) === 'deleted');
+    for (const volume of volumes) {
+      await until('volume detached', async () => (await volumeStatus(volume.id)) === 'available');
+      await session.request('volumev3', `/volumes/${volume.id}`, { method: 'DELETE', expect: [202] });
+      await until('volume deleted', async () => (await volumeStatus(volume.id)) === 'deleted');
+    }
     for (const id of [bootImage, otherImage])
       await session.request('image', `/v2/images/${id}`, { method: 'DELETE', expect: [204] });
 
@@ -200,20 +217,24 @@ describe('a whole tenant on the mini-cloud', () => {
       `restore of the tenant: ${restoreSeconds.toFixed(1)} s; hook time by type (ms): ${JSON.stringify(timing)}`,
     );
 
-    const restoredVolume = restore.resources[`OS::Cinder::Volume#${volume.id}`]?.result as {
-      volume_id: string;
-    };
-    cleanup.push(() =>
-      session.request('volumev3', `/volumes/${restoredVolume.volume_id}`, {
-        method: 'DELETE',
-        expect: [202, 404],
-      }),
-    );
-    const check = await open(path.join(MOUNT, `volume-${restoredVolume.volume_id}`), 'r');
-    const readBack = Buffer.alloc(marker.length);
-    await check.read(readBack, 0, marker.length, 2 * 1024 * 1024);
-    await check.close();
-    expect(readBack.equals(marker)).toBe(true);
+    const restoredVolumes: string[] = [];
+    for (const volume of volumes) {
+      const restoredVolume = restore.resources[`OS::Cinder::Volume#${volume.id}`]?.result as {
+        volume_id: string;
+      };
+      restoredVolumes.push(restoredVolume.volume_id);
+      cleanup.push(() =>
+        session.request('volumev3', `/volumes/${restoredVolume.volume_id}`, {
+          method: 'DELETE',
+          expect: [202, 404],
+        }),
+      );
+      const check = await open(path.join(MOUNT, `volume-${restoredVolume.volume_id}`), 'r');
+      const readBack = Buffer.alloc(volume.marker.length);
+      await check.read(readBack, 0, volume.marker.length, 2 * 1024 * 1024);
+      await check.close();
+      expect(readBack.equals(volume.marker)).toBe(true);
+    }
 
     for (const [original, data] of [
       [bootImage, bootData],
@@ -268,12 +289,14 @@ describe('a whole tenant on the mini-cloud', () => {
       '/backups/detail',
     );
     const ours = backups.backups.filter((b) => b.name === `hoard-${checkpoint.id}`);
-    expect(ours).toHaveLength(1);
+    expect(ours).toHaveLength(2);
     expect(await hoard.deleteCheckpoint({ checkpointId: checkpoint.id })).toMatchObject({
       status: 'deleted',
     });
     const after = await session.json<{ backups: { id: string }[] }>('volumev3', '/backups/detail');
-    expect(after.backups.map((b) => b.id)).not.toContain(ours[0]!.id);
+    for (const backup of ours) expect(after.backups.map((b) => b.id)).not.toContain(backup.id);
+    const volumeSnapshots = await session.json<{ snapshots: { name: string }[] }>('volumev3', '/snapshots');
+    expect(volumeSnapshots.snapshots.filter((snap) => snap.name === `hoard-${checkpoint.id}`)).toEqual([]);
     const snapshot = await session.request('sharev2', `/snapshots/${restoredShare.from_snapshot}`, {
       headers: manilaHeaders,
       expect: [200, 404],

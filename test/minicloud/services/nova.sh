@@ -1,4 +1,5 @@
-# Nova: api (:8774), conductor, scheduler, compute with the fake driver (servers are records only).
+# Nova: api (:8774), conductor, scheduler, compute with a fake driver (servers are records only)
+# that also completes Cinder's assisted volume snapshots (nova-driver/hoard_nova_fake.py).
 # nova-compute needs a hypervisor package: nova-compute-ironic is the lightest (no libvirt daemon).
 nova_packages="nova-api nova-conductor nova-scheduler nova-compute nova-compute-ironic python3-novaclient"
 
@@ -12,7 +13,8 @@ nova_configure() {
 transport_url = rabbit://guest:guest@127.0.0.1:5672/
 my_ip = 127.0.0.1
 host = minicloud
-compute_driver = fake.FakeDriver
+# The fake driver, plus answers to Cinder's assisted snapshots (test/minicloud/nova-driver/hoard_nova_fake.py).
+compute_driver = hoard_nova_fake.AssistedSnapshotFakeDriver
 enabled_apis = osapi_compute
 osapi_compute_listen = 127.0.0.1
 osapi_compute_listen_port = 8774
@@ -63,7 +65,7 @@ CONF
 nova_start() {
   local s
   for s in api conductor scheduler compute; do
-    start_bg "nova-$s" "nova-$s" --config-file /etc/nova/nova.conf
+    start_bg "nova-$s" env PYTHONPATH="$MC_DIR/nova-driver" "nova-$s" --config-file /etc/nova/nova.conf
   done
   wait_until 120 nova-api http_ok http://127.0.0.1:8774/
   wait_until 120 "nova services" services_up nova nova-conductor nova-scheduler nova-compute
