@@ -8,7 +8,7 @@ import { SwiftBank } from '@hoard/bank-swift';
 import { collectBody, createProtectionService, type ExecutorEvent } from '@hoard/core';
 import { createTestProvider } from '@hoard/core/testing';
 import { ObjectStore, Session } from '@hoard/openstack';
-import { MINICLOUD_CLOUDS_YAML, minicloud } from '@hoard/openstack/testing';
+import { createTestProject, minicloud, type TestProject } from '@hoard/openstack/testing';
 import { imageProtectable, imageProtectionPlugin } from '@hoard/plugin-image';
 import { PROJECT_RESOURCE_TYPE, projectProtectable, projectProtectionPlugin } from '@hoard/plugin-project';
 import { SHARE_RESOURCE_TYPE, shareProtectable, shareProtectionPlugin } from '@hoard/plugin-share';
@@ -22,15 +22,20 @@ const MOUNT = path.join(
   '/srv/minicloud/cinder/mnt',
   createHash('md5').update('127.0.0.1:/srv/minicloud/cinder/export').digest('hex'),
 );
-const config = { openstack_client: { cloud: 'minicloud-demo', clouds_yaml: MINICLOUD_CLOUDS_YAML } };
 const manilaHeaders = { 'X-OpenStack-Manila-API-Version': '2.65' };
 
 let session: Session;
 let nova: NovaClient;
+let tenant: TestProject;
 const cleanup: (() => Promise<unknown>)[] = [];
 
+// A project of its own: "the whole tenant" is then exactly what this test makes, whatever other
+// tests left in the shared demo project.
 beforeAll(async () => {
-  session = new Session(await minicloud('minicloud-demo'));
+  const admin = new Session(await minicloud('minicloud-admin'));
+  tenant = await createTestProject(admin, `hoard-tenant-${randomBytes(3).toString('hex')}`);
+  cleanup.push(() => tenant.remove());
+  session = new Session(tenant.config);
   nova = new NovaClient(session);
 });
 
@@ -155,10 +160,10 @@ describe('a whole tenant on the mini-cloud', () => {
           shareProtectionPlugin,
         ],
         bank,
-        config,
+        config: { openstack_client: tenant.section },
       }),
     );
-    const projectId = (await session.getToken()).projectId!;
+    const projectId = tenant.projectId;
     const timing: Record<string, number> = {};
     const onEvent = (event: ExecutorEvent) => {
       if (event.type === 'task-finished') {
@@ -284,12 +289,14 @@ describe('a whole tenant on the mini-cloud', () => {
     });
 
     // Delete the checkpoint: no backup, snapshot or bank object of it remains.
-    const backups = await session.json<{ backups: { id: string; name: string }[] }>(
+    const backups = await session.json<{ backups: { id: string; name: string; volume_id: string }[] }>(
       'volumev3',
       '/backups/detail',
     );
     const ours = backups.backups.filter((b) => b.name === `hoard-${checkpoint.id}`);
-    expect(ours).toHaveLength(2);
+    expect(ours.map((b) => b.volume_id).sort(), JSON.stringify(backups.backups)).toEqual(
+      volumes.map((v) => v.id).sort(),
+    );
     expect(await hoard.deleteCheckpoint({ checkpointId: checkpoint.id })).toMatchObject({
       status: 'deleted',
     });
