@@ -73,6 +73,20 @@ async function image(name: string, data: Buffer): Promise<string> {
   return created.id;
 }
 
+// Deletes a volume once nothing holds it any more (a server being deleted detaches it first).
+async function deleteVolume(id: string): Promise<void> {
+  await until(`volume ${id} released`, async () =>
+    ['available', 'error', 'deleted'].includes(await volumeStatus(id)),
+  );
+  await session.request('volumev3', `/volumes/${id}`, { method: 'DELETE', expect: [202, 404] });
+  await until(`volume ${id} deleted`, async () => (await volumeStatus(id)) === 'deleted');
+}
+
+async function deleteServer(id: string): Promise<void> {
+  await nova.deleteServer(id);
+  await nova.waitStatus(id, 'DELETED', { timeoutMs: 120_000 });
+}
+
 async function volumeStatus(id: string): Promise<string> {
   const response = await session.request('volumev3', `/volumes/${id}`, { expect: [200, 404] });
   if (response.status === 404) return 'deleted';
@@ -93,9 +107,7 @@ describe('a whole tenant on the mini-cloud', () => {
         method: 'POST',
         json: { volume: { size: 1, name: `tenant-data${n}-${suffix}` } },
       });
-      cleanup.push(() =>
-        session.request('volumev3', `/volumes/${volume.id}`, { method: 'DELETE', expect: [202, 404] }),
-      );
+      cleanup.push(() => deleteVolume(volume.id));
       await until('volume', async () => (await volumeStatus(volume.id)) === 'available');
       const marker = randomBytes(4096);
       const file = await open(path.join(MOUNT, `volume-${volume.id}`), 'r+');
@@ -111,7 +123,7 @@ describe('a whole tenant on the mini-cloud', () => {
       networks: 'none',
       metadata: { role: 'web' },
     });
-    cleanup.push(() => nova.deleteServer(serverId));
+    cleanup.push(() => deleteServer(serverId));
     await nova.waitStatus(serverId, 'ACTIVE', { timeoutMs: 180_000 });
     for (const volume of volumes) {
       await nova.attachVolume(serverId, volume.id, null);
@@ -228,12 +240,7 @@ describe('a whole tenant on the mini-cloud', () => {
         volume_id: string;
       };
       restoredVolumes.push(restoredVolume.volume_id);
-      cleanup.push(() =>
-        session.request('volumev3', `/volumes/${restoredVolume.volume_id}`, {
-          method: 'DELETE',
-          expect: [202, 404],
-        }),
-      );
+      cleanup.push(() => deleteVolume(restoredVolume.volume_id));
       const check = await open(path.join(MOUNT, `volume-${restoredVolume.volume_id}`), 'r');
       const readBack = Buffer.alloc(volume.marker.length);
       await check.read(readBack, 0, volume.marker.length, 2 * 1024 * 1024);
@@ -258,7 +265,7 @@ describe('a whole tenant on the mini-cloud', () => {
     const restoredServer = restore.resources[`${SERVER_RESOURCE_TYPE}#${serverId}`]?.result as {
       server_id: string;
     };
-    cleanup.push(() => nova.deleteServer(restoredServer.server_id));
+    cleanup.push(() => deleteServer(restoredServer.server_id));
     const server = await nova.getServer(restoredServer.server_id);
     const restoredBoot = restore.resources[`OS::Glance::Image#${bootImage}`]?.result as { image_id: string };
     expect(server).toMatchObject({
