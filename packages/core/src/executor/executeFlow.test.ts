@@ -202,4 +202,28 @@ describe('executeFlow', () => {
     expect(seen).toEqual({ ordered: { newId: 'v-new' }, unordered: 'PUBLISHED_VALUE_NOT_ORDERED' });
     expect(FLOW_HOOK_IDS.main).toBe('main');
   });
+
+  it('gives a hook that reads its signal only after a failure elsewhere an aborted signal', async () => {
+    const graph = graphOf({ slow: [], broken: [] });
+    const flow = compileFlow(graph, 'protect');
+    let late: { aborted: boolean; reason: unknown } | undefined;
+    const result = await executeFlow({
+      flow,
+      pluginName: () => 'p',
+      isNoop: (t) => taskHookName(flow, t) !== 'main',
+      runTask: async (t, context) => {
+        const key = resourceKey(graph.resources[flow.taskResource[t]!]!);
+        if (key === 'T#broken') {
+          await sleep(5);
+          throw new Error('broken');
+        }
+        await sleep(30); // the signal is first read here, after the other hook failed
+        late = { aborted: context.signal.aborted, reason: context.signal.reason };
+        return undefined;
+      },
+    });
+    expect(result.status).toBe('error');
+    expect(late?.aborted).toBe(true);
+    expect((late?.reason as HoardError).code).toBe('PLUGIN_HOOK_FAILED');
+  });
 });

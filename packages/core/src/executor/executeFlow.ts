@@ -77,6 +77,32 @@ const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
 class TaskTimeoutError extends Error {}
 
 /**
+ * A task's abort signal, made only when the hook asks for it: an `AbortController` costs more
+ * than a no-op hook itself (measured: 40 % of the time of a 400k-task flow went to creating them
+ * and collecting them again).
+ */
+class TaskAbort {
+  aborted = false;
+  private reason: unknown;
+  private controller: AbortController | undefined;
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
+/**
  * Runs a flow: a topological scheduler, parallel and bounded (SPEC §3).
  *
  * @remarks Starts every task whose predecessors all succeeded, at most `concurrency` hooks at
@@ -117,7 +143,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   let cancelled = false;
   let firstError: HoardError | undefined;
   let running = 0;
-  const runningTasks = new Map<number, AbortController>();
+  const runningTasks = new Map<number, TaskAbort>();
   const taskErrors = new Map<number, HoardError>();
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => {
@@ -241,7 +267,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
     }
   };
 
-  const runOnce = (t: number, controller: AbortController): Promise<JsonValue | undefined> => {
+  const runOnce = (t: number, controller: TaskAbort): Promise<JsonValue | undefined> => {
     const timeoutMs = options.hookTimeoutMs?.(t) ?? DEFAULT_TIMEOUT_MS;
     ensureSweeper(timeoutMs);
     return new Promise((resolve, reject) => {
@@ -253,7 +279,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
           settled = true;
           watched.delete(t);
           const error = new TaskTimeoutError(
-            controller.signal.aborted
+            controller.aborted
               ? 'did not stop after being aborted'
               : `no result or progress within ${timeoutMs} ms`,
           );
@@ -263,7 +289,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
       };
       watched.set(t, entry);
       const touch = (): void => {
-        if (!controller.signal.aborted) entry.deadline = performance.now() + timeoutMs;
+        if (!controller.aborted) entry.deadline = performance.now() + timeoutMs;
       };
       const progress: ProgressReporter = listening
         ? {
@@ -295,7 +321,13 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
       };
       let result: Promise<JsonValue | undefined>;
       try {
-        result = options.runTask(t, { signal: controller.signal, progress, published: publishedFor(t) });
+        result = options.runTask(t, {
+          get signal() {
+            return controller.signal;
+          },
+          progress,
+          published: publishedFor(t),
+        });
       } catch (error) {
         settle(false, error);
         return;
@@ -308,7 +340,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   };
 
   const start = async (t: number): Promise<void> => {
-    const controller = new AbortController();
+    const controller = new TaskAbort();
     runningTasks.set(t, controller);
     state[t] = 1;
     const hook = taskHookName(flow, t);
@@ -325,7 +357,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
       } catch (error) {
         const retryable =
           !(error instanceof TaskTimeoutError) &&
-          !controller.signal.aborted &&
+          !controller.aborted &&
           attempt < attempts &&
           policy?.isRetryable(error);
         if (!retryable || policy === undefined) {
@@ -342,7 +374,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
       finish(t, outcome.value);
       if (listening)
         emit({ type: 'task-finished', resourceKey: key, hook, durationMs: performance.now() - started });
-    } else if (stopped && controller.signal.aborted && !(outcome.error.code === 'PLUGIN_HOOK_TIMEOUT')) {
+    } else if (stopped && controller.aborted && !(outcome.error.code === 'PLUGIN_HOOK_TIMEOUT')) {
       state[t] = 4;
     } else {
       state[t] = 3;

@@ -67,7 +67,10 @@ export function createHookContext(input: HookContextInput): HookContext {
     bank: resourceBankSection(input.bank, input.checkpoint.id, key),
     setSavedInfo: input.setSavedInfo,
     getSavedInfo: input.getSavedInfo,
-    signal: input.task.signal,
+    // Read on use: the executor makes a task's AbortController only when its hook asks for it.
+    get signal() {
+      return input.task.signal;
+    },
     logger: input.logger,
     progress: input.task.progress,
     published: input.task.published,
