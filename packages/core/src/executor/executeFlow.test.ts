@@ -224,6 +224,6 @@ describe('executeFlow', () => {
     });
     expect(result.status).toBe('error');
     expect(late?.aborted).toBe(true);
-    expect((late?.reason as HoardError).code).toBe('PLUGIN_HOOK_FAILED');
+    expect((late?.reason as HoardError | undefined)?.code).toBe('PLUGIN_HOOK_FAILED');
   });
 });
