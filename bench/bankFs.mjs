@@ -24,60 +24,50 @@ try {
     await fn();
     return (performance.now() - t) / 1000;
   };
-  // `cp` then `sync FILE` (fsync), since bank-fs fsyncs every object it writes. The disk here is
-  // noisy, so each measurement is taken `rounds` times, alternating, and the median is kept.
-  const rounds = Number(process.argv[3] ?? 5);
+  // References: `cp` then `sync FILE` (fsync, since bank-fs fsyncs every object it writes); cp
+  // copies inside the kernel (copy_file_range), which no stream of bytes through a process can
+  // do, so `dd bs=8M` (read/write through user space, as bank-fs must) is measured too. The disk
+  // here is noisy and a measurement is slowed by the one before it, so each round runs the
+  // measurements in a rotated order, `rounds` times, and the median is kept.
+  const rounds = Number(process.argv[3] ?? 6);
   const bank = await FileSystemBank.create(path.join(dir, 'bank'));
   const objectFile = path.join(dir, 'bank', 'bench+', 'object');
-  const samples = { cpWrite: [], bankWrite: [], cpRead: [], bankRead: [] };
+  const shell = (command) => () => execFileSync('sh', ['-c', command]);
+  const copy = (from, to) => shell(`cp "${from}" "${to}" && sync "${to}"`);
+  const dd = (from, to) => shell(`dd if="${from}" of="${to}" bs=8M status=none && sync "${to}"`);
+  await bank.put('bench/object', createReadStream(source)); // the object the read measurements read
+  const measurements = {
+    cpWrite: copy(source, `${dir}/copy.bin`),
+    ddWrite: dd(source, `${dir}/copy.bin`),
+    // A new object, as cp and dd write a new file (replacing one would also time freeing the old).
+    bankWrite: () => bank.put('bench/written', createReadStream(source, { highWaterMark: 8 * 1024 * 1024 })),
+    cpRead: copy(objectFile, `${dir}/copy.bin`),
+    ddRead: dd(objectFile, `${dir}/copy.bin`),
+    bankRead: async () => {
+      // The reader streams into a file, as a restore does, then fsyncs it like `sync FILE`.
+      const target = `${dir}/copy.bin`;
+      await pipeline(await bank.getStream('bench/object'), createWriteStream(target));
+      const out = await open(target, 'r+');
+      await out.sync();
+      await out.close();
+    },
+  };
+  const names = Object.keys(measurements);
+  const samples = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
-    samples.cpWrite.push(
-      await time(() =>
-        execFileSync('sh', ['-c', `cp "${source}" "${dir}/copy.bin" && sync "${dir}/copy.bin"`]),
-      ),
-    );
-    samples.bankWrite.push(
-      await time(() =>
-        bank.put('bench/object', createReadStream(source, { highWaterMark: 8 * 1024 * 1024 })),
-      ),
-    );
-    samples.cpRead.push(
-      await time(() =>
-        execFileSync('sh', [
-          '-c',
-          `cp "${objectFile}" "${dir}/read-copy.bin" && sync "${dir}/read-copy.bin"`,
-        ]),
-      ),
-    );
-    samples.bankRead.push(
-      await time(async () => {
-        // The reader streams into a file, as a restore does, then fsyncs it like `sync FILE`.
-        const target = path.join(dir, 'read-bank.bin');
-        await pipeline(await bank.getStream('bench/object'), createWriteStream(target));
-        const out = await open(target, 'r+');
-        await out.sync();
-        await out.close();
-      }),
-    );
-    await rm(path.join(dir, 'copy.bin'), { force: true });
-    await rm(path.join(dir, 'read-copy.bin'), { force: true });
-    await rm(path.join(dir, 'read-bank.bin'), { force: true });
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + round) % names.length];
+      samples[name].push(await time(measurements[name]));
+      await rm(`${dir}/copy.bin`, { force: true });
+      await bank.delete('bench/written');
+    }
   }
   if (process.env.HOARD_BENCH_VERBOSE) console.error(JSON.stringify(samples));
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const [cpWrite, bankWrite, cpRead, bankRead] = [
-    samples.cpWrite,
-    samples.bankWrite,
-    samples.cpRead,
-    samples.bankRead,
-  ].map(median);
   console.log(
     JSON.stringify({
       bytes,
-      cpWrite,
-      bankWrite,
-      cpRead,
-      bankRead,
+      ...Object.fromEntries(names.map((name) => [name, median(samples[name])])),
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
     }),
   );

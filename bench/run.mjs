@@ -69,30 +69,27 @@ if (!process.argv.includes('--no-bank')) {
   const bytes = quick ? 128 * 1024 ** 2 : 1024 ** 3;
   const r = run('bankFs.mjs', [bytes]);
   const mib = bytes / 1024 ** 2;
-  console.log(`\nbank-fs vs cp + fsync, ${mib} MiB file (target: bank-fs >= 80 % of cp)`);
-  const h = ['direction', 'cp MiB/s', 'bank-fs MiB/s', 'ratio'];
-  const w = [9, 10, 13, 6];
+  console.log(
+    `\nbank-fs beside cp and dd (each + fsync), ${mib} MiB file, median of rounds (target: bank-fs >= 80 % of cp)`,
+  );
+  const h = ['direction', 'cp MiB/s', 'dd MiB/s', 'bank-fs MiB/s', 'of cp', 'of dd', 'peak RSS MiB'];
+  const w = [9, 10, 10, 13, 6, 6, 12];
   console.log(pad(h, w));
-  console.log(
-    pad(
-      [
-        'write',
-        (mib / r.cpWrite).toFixed(0),
-        (mib / r.bankWrite).toFixed(0),
-        `${((100 * r.cpWrite) / r.bankWrite).toFixed(0)} %`,
-      ],
-      w,
-    ),
-  );
-  console.log(
-    pad(
-      [
-        'read',
-        (mib / r.cpRead).toFixed(0),
-        (mib / r.bankRead).toFixed(0),
-        `${((100 * r.cpRead) / r.bankRead).toFixed(0)} %`,
-      ],
-      w,
-    ),
-  );
+  for (const direction of ['Write', 'Read']) {
+    const [cp, dd, bank] = [r[`cp${direction}`], r[`dd${direction}`], r[`bank${direction}`]];
+    console.log(
+      pad(
+        [
+          direction.toLowerCase(),
+          (mib / cp).toFixed(0),
+          (mib / dd).toFixed(0),
+          (mib / bank).toFixed(0),
+          `${((100 * cp) / bank).toFixed(0)} %`,
+          `${((100 * dd) / bank).toFixed(0)} %`,
+          r.peakRssMiB.toFixed(0),
+        ],
+        w,
+      ),
+    );
+  }
 }
