@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { CloudConfig } from './cloudConfig.js';
+import { fetchWithFastUploads } from './fetchWithFastUploads.js';
 import { OpenStackError } from './OpenStackError.js';
 import { backoffDelay, DEFAULT_RETRY, RETRYABLE_STATUS, type RetryOptions, sleep } from './retry.js';
 
@@ -83,7 +84,8 @@ function pathOf(url: string): string {
  * An authenticated connection to one cloud: Keystone v3 token, service catalog, requests with
  * retries.
  *
- * @remarks Hand-written over the platform's fetch (undici) rather than an OpenStack SDK: the
+ * @remarks Hand-written over the platform's fetch (undici; byte uploads through undici's
+ * `request()`, see {@link fetchWithFastUploads}) rather than an OpenStack SDK: the
  * JavaScript SDKs on npm are unmaintained or browser-oriented, and Hoard needs only a handful of
  * calls, with re-authentication on 401, bounded retries of idempotent calls and no secret in any
  * message. The token is reused until shortly before it expires.
@@ -99,7 +101,7 @@ export class Session {
     private readonly options: SessionOptions = {},
   ) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.fetchImpl = options.fetch ?? fetch;
+    this.fetchImpl = options.fetch ?? fetchWithFastUploads;
   }
 
   /** A valid token, authenticating when there is none or it is about to expire. */
