@@ -86,6 +86,8 @@ try {
     rows.push({ objectBytes, count, curlPut, hoardPut, curlGet, hoardGet });
     await pool(names, parallel, (n) => curl(['-X', 'DELETE', `${base}/${curlContainer}/${n}`]));
     await pool(names, parallel, (n) => bank.delete(`bench/${n}`));
+    for (const container of [curlContainer, hoardContainer, `${hoardContainer}_segments`])
+      await curl(['-X', 'DELETE', `${base}/${container}`]).catch(() => {}); // _segments exists only for large objects
     await rm(file);
   }
 } finally {
