@@ -273,6 +273,10 @@ describe('a whole tenant on the mini-cloud', () => {
       metadata: { role: 'web' },
       image: { id: restoredBoot.image_id },
     });
+    // Both restored volumes are attached to the restored server, as Nova and Cinder both see it.
+    const attachments = await nova.volumeAttachments(restoredServer.server_id);
+    expect(attachments.map((a) => a.volumeId).sort()).toEqual([...restoredVolumes].sort());
+    for (const id of restoredVolumes) expect(await volumeStatus(id)).toBe('in-use');
 
     const restoredShare = restore.resources[`${SHARE_RESOURCE_TYPE}#${share.id}`]?.result as {
       share_id: string;
