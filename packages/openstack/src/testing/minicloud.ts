@@ -14,7 +14,7 @@ export async function minicloud(
 ): Promise<CloudConfig> {
   if (!existsSync(MINICLOUD_CLOUDS_YAML)) {
     throw new Error(
-      `The mini-cloud is not up (${MINICLOUD_CLOUDS_YAML} is missing). Start it with: sudo test/minicloud/minicloud up`,
+      `The mini-cloud is not up (${MINICLOUD_CLOUDS_YAML} is missing). Start it, as root, with: test/minicloud/minicloud up`,
     );
   }
   return loadCloudConfig({ cloud, files: [MINICLOUD_CLOUDS_YAML], env: {} });
