@@ -25,10 +25,13 @@ beforeAll(async () => {
   cinder = new CinderClient(session);
 });
 
+// Waits for the deletes, so that no volume of this file is still in the demo project when the
+// next file starts.
 afterAll(async () => {
   for (const id of volumes) {
     await session
       .request('volumev3', `/volumes/${id}`, { method: 'DELETE', expect: [202, 404] })
+      .then(() => cinder.wait('volume', id, 'deleted', { timeoutMs: 120_000 }))
       .catch(() => {});
   }
 });
