@@ -240,7 +240,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
       const graceMs = options.abortGraceMs ?? 30_000;
       const now = performance.now();
       for (const entry of watched.values()) entry.deadline = Math.min(entry.deadline, now + graceMs);
-      for (const controller of runningTasks.values()) controller.abort(operationAbort.signal.reason);
+      for (const taskAbort of runningTasks.values()) taskAbort.abort(operationAbort.signal.reason);
     }
     pump();
   };
@@ -267,7 +267,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
     }
   };
 
-  const runOnce = (t: number, controller: TaskAbort): Promise<JsonValue | undefined> => {
+  const runOnce = (t: number, taskAbort: TaskAbort): Promise<JsonValue | undefined> => {
     const timeoutMs = options.hookTimeoutMs?.(t) ?? DEFAULT_TIMEOUT_MS;
     ensureSweeper(timeoutMs);
     return new Promise((resolve, reject) => {
@@ -279,17 +279,17 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
           settled = true;
           watched.delete(t);
           const error = new TaskTimeoutError(
-            controller.aborted
+            taskAbort.aborted
               ? 'did not stop after being aborted'
               : `no result or progress within ${timeoutMs} ms`,
           );
-          controller.abort(error);
+          taskAbort.abort(error);
           reject(error);
         },
       };
       watched.set(t, entry);
       const touch = (): void => {
-        if (!controller.aborted) entry.deadline = performance.now() + timeoutMs;
+        if (!taskAbort.aborted) entry.deadline = performance.now() + timeoutMs;
       };
       const progress: ProgressReporter = listening
         ? {
@@ -323,7 +323,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
       try {
         result = options.runTask(t, {
           get signal() {
-            return controller.signal;
+            return taskAbort.signal;
           },
           progress,
           published: publishedFor(t),
@@ -340,8 +340,8 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   };
 
   const start = async (t: number): Promise<void> => {
-    const controller = new TaskAbort();
-    runningTasks.set(t, controller);
+    const taskAbort = new TaskAbort();
+    runningTasks.set(t, taskAbort);
     state[t] = 1;
     const hook = taskHookName(flow, t);
     const key = listening ? keyOf(t) : '';
@@ -352,12 +352,12 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
     let outcome: { ok: true; value: JsonValue | undefined } | { ok: false; error: HoardError };
     for (let attempt = 1; ; attempt++) {
       try {
-        outcome = { ok: true, value: await runOnce(t, controller) };
+        outcome = { ok: true, value: await runOnce(t, taskAbort) };
         break;
       } catch (error) {
         const retryable =
           !(error instanceof TaskTimeoutError) &&
-          !controller.aborted &&
+          !taskAbort.aborted &&
           attempt < attempts &&
           policy?.isRetryable(error);
         if (!retryable || policy === undefined) {
@@ -365,7 +365,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
           break;
         }
         emit({ type: 'task-retry', resourceKey: key, hook, attempt, error: messageOf(error) });
-        await sleep(policy.backoffMs * 2 ** (attempt - 1), controller.signal);
+        await sleep(policy.backoffMs * 2 ** (attempt - 1), taskAbort.signal);
       }
     }
     runningTasks.delete(t);
@@ -374,7 +374,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
       finish(t, outcome.value);
       if (listening)
         emit({ type: 'task-finished', resourceKey: key, hook, durationMs: performance.now() - started });
-    } else if (stopped && controller.aborted && !(outcome.error.code === 'PLUGIN_HOOK_TIMEOUT')) {
+    } else if (stopped && taskAbort.aborted && !(outcome.error.code === 'PLUGIN_HOOK_TIMEOUT')) {
       state[t] = 4;
     } else {
       state[t] = 3;
