@@ -4,7 +4,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Session } from '@hoard/openstack';
-import { createTestProject, minicloud, type TestProject } from '@hoard/openstack/testing';
+import { createTestProject, minicloud, type TestProject, waitUntil } from '@hoard/openstack/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHoard, scratchDir, writeFiles } from './testing/cliHarness.js';
 
@@ -15,13 +15,7 @@ let session: Session;
 let dir: string;
 const cleanup: (() => Promise<unknown>)[] = [];
 
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 120_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-};
+const until = waitUntil;
 
 const shareStatus = async (id: string): Promise<string> => {
   const response = await session.request('sharev2', `/shares/${id}`, {

@@ -8,7 +8,7 @@ import { SwiftBank } from '@hoard/bank-swift';
 import { collectBody, createProtectionService, type ExecutorEvent } from '@hoard/core';
 import { createTestProvider } from '@hoard/core/testing';
 import { ObjectStore, Session } from '@hoard/openstack';
-import { createTestProject, minicloud, type TestProject } from '@hoard/openstack/testing';
+import { createTestProject, minicloud, type TestProject, waitUntil } from '@hoard/openstack/testing';
 import { imageProtectable, imageProtectionPlugin } from '@hoard/plugin-image';
 import { PROJECT_RESOURCE_TYPE, projectProtectable, projectProtectionPlugin } from '@hoard/plugin-project';
 import { SHARE_RESOURCE_TYPE, shareProtectable, shareProtectionPlugin } from '@hoard/plugin-share';
@@ -43,13 +43,7 @@ afterAll(async () => {
   for (const step of cleanup.reverse()) await step().catch(() => {});
 });
 
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 180_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-};
+const until = waitUntil;
 
 async function image(name: string, data: Buffer): Promise<string> {
   const created = await session.json<{ id: string }>('image', '/v2/images', {

@@ -1,3 +1,3 @@
 export { type FaultProxy, startFaultProxy } from './faultProxy.js';
 export { MINICLOUD_CLOUDS_YAML, minicloud } from './minicloud.js';
-export { createTestProject, type TestProject } from './testProject.js';
+export { createTestProject, type TestProject, waitUntil } from './testProject.js';

@@ -74,3 +74,17 @@ export async function createTestProject(admin: Session, name: string): Promise<T
     },
   };
 }
+
+/** Polls `check` until it holds, failing with `what` after `timeoutMs` (tests' own setup and cleanup). */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 180_000,
+  intervalMs = 1000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
