@@ -1,6 +1,9 @@
 // One benchmark run of the flow compiler and executor on a synthetic tenant, in its own process so
 // that peak RSS belongs to this size alone. Prints one JSON line.
-import { compileFlow, executeFlow, ResourceGraph } from '@hoard/core';
+import { compileFlow, ResourceGraph } from '@hoard/core/host';
+// The bench times the executor itself, which no face of core exports: the bench is the repository's
+// own tool, so it reads the built module directly.
+import { executeFlow } from '../packages/core/dist/executor/executeFlow.js';
 
 const [size, shape] = [Number(process.argv[2]), process.argv[3] ?? 'tenant'];
 

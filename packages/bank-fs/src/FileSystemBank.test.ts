@@ -60,7 +60,7 @@ describe('FileSystemBank', () => {
   it('refuses a bank path that is a file', async () => {
     const file = path.join(scratch, `file-${counter++}`);
     await writeFile(file, 'not a directory');
-    const error = await FileSystemBank.create(file).catch((e: Error & { code: string }) => e);
+    const error = (await FileSystemBank.create(file).catch((e: unknown) => e)) as Error & { code: string };
     expect(error.code).toBe('BANK_PATH_INVALID');
     expect(error.message).toBe(`Bank path ${file} exists and is not a directory`);
   });

@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  CheckpointStore,
-  createProtectionService,
-  defineProtectable,
-  defineProtectionPlugin,
-  encodeKeySegment,
-  type HoardError,
-} from '@hoard/core';
+import { defineProtectable, defineProtectionPlugin, encodeKeySegment, type HoardError } from '@hoard/core';
+import { createProtectionService } from '@hoard/core/host';
 import { bankContractTests, createTestProvider } from '@hoard/core/testing';
 import { type CloudConfig, ObjectStore, Session } from '@hoard/openstack';
 import { type FaultProxy, minicloud, startFaultProxy } from '@hoard/openstack/testing';
@@ -107,12 +101,12 @@ describe('bank-swift on the mini-cloud', () => {
     const data = randomBytes(3 * 1024 * 1024 + 5);
     await bank.put('big/one', data);
     const store = new ObjectStore(session);
-    const segments = [];
+    const segments: string[] = [];
     for await (const s of store.list(`${name}_segments`)) segments.push(s.name);
     expect(segments).toHaveLength(4);
     expect(Buffer.from(await bank.get('big/one')).equals(data)).toBe(true);
     await bank.put('big/one', randomBytes(2 * 1024 * 1024 + 1));
-    const after = [];
+    const after: string[] = [];
     for await (const s of store.list(`${name}_segments`)) after.push(s.name);
     expect(after).toHaveLength(3);
     expect(after.some((s) => segments.includes(s))).toBe(false);
@@ -284,7 +278,7 @@ describe('bank-swift on the mini-cloud', () => {
     }
     p.fault = () => undefined;
     const direct = bankOn(admin, { container: name }).bank;
-    const [listed] = await new CheckpointStore(direct).list();
+    const [listed] = await (await createProtectionService(provider, { bank: direct })).listCheckpoints();
     expect(listed?.status).not.toBe('available');
     expect(listed?.resources['T#1']?.status ?? 'protecting').not.toBe('done');
   });

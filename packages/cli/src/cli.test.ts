@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fakePluginPackage, runHoard, scratchDir, writeFiles } from './testing/cliHarness.js';
@@ -326,6 +326,59 @@ describe('providers and plugins: bad input', () => {
     const listed = plugins.json<{ name: string; error?: { code: string } }[]>();
     expect(listed.find((p) => p.name === 'acme-future')?.error?.code).toBe('PLUGIN_API_VERSION_UNSUPPORTED');
     expect(listed.find((p) => p.name === '@hoard/plugin-directory')).toBeDefined();
+  });
+
+  it('lists plugins from their metadata without running any plugin code', async () => {
+    const marker = 'imported.marker';
+    const root = await providerDir({
+      ...fakePluginPackage('acme-loud'),
+      // Importing this module would leave a marker file and then throw.
+      'node_modules/acme-loud/index.js': `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'x');\nthrow new Error('plugin code ran');\n`,
+      ...fakePluginPackage('acme-unbuilt'),
+    });
+    await rm(path.join(root, 'node_modules/acme-unbuilt/index.js'));
+    const run = runHoard(['plugins', 'list', '--json'], { cwd: root });
+    expect(run.code).toBe(0);
+    const listed =
+      run.json<
+        { name: string; entryPoints: { group: string; error?: { code: string; message: string } }[] }[]
+      >();
+    const loud = listed.find((p) => p.name === 'acme-loud');
+    expect(loud?.entryPoints.map((e) => e.group)).toEqual(['hoard.protectables', 'hoard.protections']);
+    expect(loud?.entryPoints.every((e) => e.error === undefined)).toBe(true);
+    expect(await readdir(root)).not.toContain(marker);
+    const unbuilt = listed.find((p) => p.name === 'acme-unbuilt');
+    expect(unbuilt?.entryPoints[0]?.error).toMatchObject({ code: 'PLUGIN_ENTRY_POINT_INVALID' });
+    expect(unbuilt?.entryPoints[0]?.error?.message).toContain('does not exist (is the package built?)');
+    const directory = listed.find((p) => p.name === '@hoard/plugin-directory') as unknown as {
+      resourceTypes: string[];
+    };
+    expect(directory.resourceTypes).toEqual(['Hoard::Local::Directory']);
+  });
+
+  it('refuses a plugin entry point that does not exist and types the metadata does not declare', async () => {
+    const root = await providerDir({
+      ...fakePluginPackage('acme-typed'),
+      'providers.d/entry.conf': `[provider]\nname = entry\nid = 1\nbank = @hoard/bank-fs\nplugin = acme-typed#nonexistent\n[file_system_bank_plugin]\nfile_system_bank_path = b\n`,
+      'providers.d/types.conf': `[provider]\nname = types\nid = 2\nbank = @hoard/bank-fs\nplugin = acme-typed\n[file_system_bank_plugin]\nfile_system_bank_path = b\n`,
+    });
+    const entry = runHoard(['provider', 'show', 'entry', '--json'], { cwd: root });
+    expect(entry.code).toBe(3);
+    expect(entry.json<{ error: { code: string; message: string } }>().error.message).toContain(
+      "Package 'acme-typed' has no protectable or protection entry point named 'nonexistent' (it has: thing)",
+    );
+    const packageFile = path.join(root, 'node_modules/acme-typed/package.json');
+    const metadata = JSON.parse(await readFile(packageFile, 'utf8')) as { hoard: Record<string, unknown> };
+    metadata.hoard['resourceTypes'] = ['Acme::Other'];
+    await writeFile(packageFile, JSON.stringify(metadata));
+    const types = runHoard(['provider', 'show', 'types', '--json'], { cwd: root });
+    expect(types.code).toBe(3);
+    expect(types.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'PLUGIN_PACKAGE_INVALID',
+    });
+    expect(types.json<{ error: { message: string } }>().error.message).toContain(
+      `covers resource type 'Acme::acme-typed::Thing' that its package.json "hoard.resourceTypes" does not declare`,
+    );
   });
 
   it('refuses a bank path that is a file (exit 3) and writes nothing', async () => {

@@ -1,17 +1,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Bank, HoardError, type Logger } from '@hoard/core';
 import {
-  type Bank,
   createLogger,
   createProtectionService,
   findProvider,
-  HoardError,
   type LoadProvidersOptions,
-  type Logger,
   type ProtectionService,
   type Provider,
   silentLogger,
-} from '@hoard/core';
+} from '@hoard/core/host';
 import type { Io } from './output.js';
 
 /** The CLI's own installation directory: discovery looks there after the user's project. */

@@ -1,4 +1,4 @@
-import type { ExecutorEvent } from '@hoard/core';
+import type { ExecutorEvent } from '@hoard/core/host';
 import cliProgress from 'cli-progress';
 import { formatBytes, type Io } from './output.js';
 

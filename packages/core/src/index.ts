@@ -1,97 +1,23 @@
+/**
+ * `@hoard/core`: what a plugin or bank author imports.
+ *
+ * @remarks The `define*` helpers and the contracts they return, the context a hook or a
+ * protectable sees, errors with stable codes, resource keys and helpers for bank implementations.
+ * Hosts (the CLI, the API server, workers) import `@hoard/core/host`; plugin tests import
+ * `@hoard/core/testing`.
+ *
+ * @packageDocumentation
+ */
 import 'reflect-metadata';
 
 export {
-  decodeKeySegment,
   encodeKeySegment,
-  MAX_BANK_KEY_BYTES,
   validateBankKey,
   validateBankPrefix,
 } from './bank/bankKey.js';
 export { type BankBody, bodyToStream, collectBody } from './bank/collectBody.js';
-export {
-  CheckpointStore,
-  checkpointKeys,
-  type ListCheckpointsOptions,
-} from './checkpoint/CheckpointStore.js';
-export type {
-  CheckpointMetadata,
-  CheckpointRecord,
-  CheckpointStatus,
-  CheckpointStatusRecord,
-  ResourceStatusRecord,
-  RestoreRecord,
-  RestoreStatus,
-  StoredError,
-} from './checkpoint/types.js';
-export {
-  type CreateProtectionServiceOptions,
-  createProtectionService,
-} from './di/createProtectionService.js';
-export {
-  type DiscoveredPackage,
-  type DiscoveryOptions,
-  discoverPluginPackages,
-  ENTRY_POINT_GROUPS,
-  type EntryPointGroup,
-  loadEntryPoint,
-  PLUGIN_API_VERSION,
-  type PluginPackage,
-  resolvePluginPackage,
-} from './discovery/discoverPlugins.js';
-export { ERROR_CODES, type ErrorCode } from './errors/codes.js';
-export {
-  type ErrorContext,
-  HoardAggregateError,
-  HoardError,
-  isHoardError,
-  messageOf,
-} from './errors/HoardError.js';
-export {
-  type ExecuteFlowOptions,
-  type ExecuteFlowResult,
-  type ExecutorEvent,
-  executeFlow,
-  type ResourceOutcome,
-  type ResourceStatus,
-  type TaskRunContext,
-} from './executor/executeFlow.js';
-export { compileFlow } from './flow/compileFlow.js';
-export {
-  FLOW_HOOK_IDS,
-  type Flow,
-  type FlowDocument,
-  type FlowHookId,
-  taskCount,
-  taskHookName,
-  taskId,
-  toFlowDocument,
-} from './flow/Flow.js';
-export { pruneFlow } from './flow/pruneFlow.js';
-export { buildResourceGraph } from './graph/buildResourceGraph.js';
-export {
-  parseResourceGraph,
-  RESOURCE_GRAPH_SCHEMA,
-  readResourceGraphFile,
-} from './graph/parseResourceGraph.js';
-export {
-  type GraphDocumentResource,
-  ResourceGraph,
-  type ResourceGraphDocument,
-} from './graph/ResourceGraph.js';
-export { type CreateLoggerOptions, createLogger, silentLogger } from './logging/createLogger.js';
-export {
-  type DeleteOptions,
-  type OperationOptions,
-  ProtectionService,
-  type ProtectOptions,
-  type ProtectPlan,
-  type RestoreOptions,
-} from './operation/ProtectionService.js';
-export {
-  checkParametersDocument,
-  type ParametersDocument,
-  readParametersFile,
-} from './operation/resolveParameters.js';
+export type { ErrorCode } from './errors/codes.js';
+export { type ErrorContext, HoardError, isHoardError } from './errors/HoardError.js';
 export {
   type Bank,
   type BankCreateContext,
@@ -123,35 +49,13 @@ export {
   type WorkPool,
 } from './plugin-api/ProtectionPlugin.js';
 export {
-  HOOK_NAMES,
   type HookName,
   type JsonObject,
   type JsonSchema,
   type JsonValue,
   type Logger,
-  type LogLevel,
-  OPERATIONS,
   type Operation,
   type Resource,
   type ResourceRef,
   resourceKey,
 } from './plugin-api/types.js';
-export {
-  DEFAULT_PROVIDER_DIR,
-  findProvider,
-  type LoadProvidersOptions,
-  loadProviderFile,
-  loadProviders,
-  type ProviderEntry,
-  providerDirectory,
-} from './provider/loadProviders.js';
-export type { LoadedProtectionPlugin, Provider, ProviderOptions } from './provider/Provider.js';
-export { type IniEntry, type IniSection, parseIni } from './provider/parseIni.js';
-export { redactSecrets } from './schema/redactSecrets.js';
-export {
-  type CompiledSchema,
-  compileSchema,
-  REDACTED,
-  type ValidationProblem,
-  validate,
-} from './schema/validation.js';

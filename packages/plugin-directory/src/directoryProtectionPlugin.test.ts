@@ -14,7 +14,8 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileSystemBank } from '@hoard/bank-fs';
-import { checkpointKeys, createProtectionService, encodeKeySegment } from '@hoard/core';
+import { encodeKeySegment } from '@hoard/core';
+import { checkpointKeys, createProtectionService } from '@hoard/core/host';
 import { createTestProvider } from '@hoard/core/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DIRECTORY_RESOURCE_TYPE, directoryProtectable, directoryResource } from './directoryProtectable.js';
@@ -165,12 +166,12 @@ describe('directory plugin', () => {
 
   it('rejects unknown parameters before anything is written', async () => {
     const { bank, service } = await setup();
-    const error = await service
+    const error = (await service
       .protect({
         resources: [await directoryResource(source)],
         parameters: { [DIRECTORY_RESOURCE_TYPE]: { exclud: [] } },
       })
-      .catch((e: Error & { code: string }) => e);
+      .catch((e: unknown) => e)) as Error & { code: string };
     expect(error.code).toBe('PARAMETERS_INVALID');
     expect(error.message).toContain(
       `parameters: ${DIRECTORY_RESOURCE_TYPE}#${source}.exclud: is not allowed (unknown field)`,

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { SwiftBank } from '@hoard/bank-swift';
-import { checkpointKeys, collectBody, createProtectionService } from '@hoard/core';
+import { collectBody } from '@hoard/core';
+import { checkpointKeys, createProtectionService } from '@hoard/core/host';
 import { createTestProvider } from '@hoard/core/testing';
 import { ObjectStore, Session } from '@hoard/openstack';
 import { MINICLOUD_CLOUDS_YAML, minicloud } from '@hoard/openstack/testing';
@@ -32,7 +34,7 @@ describe('image plugin on the mini-cloud Glance', () => {
       hoard_test_property: 'kept',
     });
     images.push(image.id);
-    await glance.upload(image.id, [data]);
+    await glance.upload(image.id, Readable.from([data]));
     await glance.waitActive(image.id);
     const original = await glance.getImage(image.id);
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SwiftBank } from '@hoard/bank-swift';
-import { createProtectionService, type HoardError, resourceKey } from '@hoard/core';
+import { type HoardError, resourceKey } from '@hoard/core';
+import { createProtectionService } from '@hoard/core/host';
 import { createTestProvider } from '@hoard/core/testing';
 import { ObjectStore, Session } from '@hoard/openstack';
 import { MINICLOUD_CLOUDS_YAML, minicloud } from '@hoard/openstack/testing';

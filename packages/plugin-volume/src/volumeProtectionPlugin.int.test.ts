@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { SwiftBank } from '@hoard/bank-swift';
-import { createProtectionService } from '@hoard/core';
+import { createProtectionService } from '@hoard/core/host';
 import { createTestProvider } from '@hoard/core/testing';
 import { ObjectStore, Session } from '@hoard/openstack';
 import { MINICLOUD_CLOUDS_YAML, minicloud } from '@hoard/openstack/testing';

@@ -1,16 +1,15 @@
+import { HoardError, type Operation } from '@hoard/core';
 import {
   compileFlow,
   type Flow,
   findProvider,
-  HoardError,
   OPERATIONS,
-  type Operation,
   pruneFlow,
   readResourceGraphFile,
   taskHookName,
   taskId,
   toFlowDocument,
-} from '@hoard/core';
+} from '@hoard/core/host';
 import { type CommandContext, providerOptions } from '../context.js';
 import { printJson, usageError } from '../output.js';
 

@@ -1,12 +1,4 @@
-import {
-  type BankPlugin,
-  discoverPluginPackages,
-  ENTRY_POINT_GROUPS,
-  isHoardError,
-  loadEntryPoint,
-  type Protectable,
-  type ProtectionPlugin,
-} from '@hoard/core';
+import { discoverPluginPackages, ENTRY_POINT_GROUPS, locateEntryPoint } from '@hoard/core/host';
 import { CLI_PACKAGE_DIR, type CommandContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { printJson, table } from '../output.js';
@@ -15,12 +7,15 @@ interface EntryReport {
   group: string;
   name: string;
   target: string;
-  kind?: string;
-  resourceTypes?: string[];
   error?: { code: string; message: string };
 }
 
-/** `hoard plugins list`: every installed package with Hoard entry points, each with its errors. */
+/**
+ * `hoard plugins list`: every installed package with Hoard entry points, each with its errors.
+ *
+ * @remarks Reads package.json metadata and checks that each entry point's file exists; it imports
+ * no plugin code (a package's code runs only when a provider names it).
+ */
 export async function pluginsListCommand(context: CommandContext): Promise<number> {
   const packages = await discoverPluginPackages({ searchFrom: [process.cwd(), CLI_PACKAGE_DIR] });
   const reports = [];
@@ -30,19 +25,12 @@ export async function pluginsListCommand(context: CommandContext): Promise<numbe
       for (const group of ENTRY_POINT_GROUPS) {
         for (const [name, target] of Object.entries(found.package.entryPoints[group] ?? {})) {
           const entry: EntryReport = { group, name, target };
-          try {
-            const loaded = await loadEntryPoint<Protectable | ProtectionPlugin | BankPlugin>(
-              found.package,
-              group,
-              name,
-            );
-            entry.kind = loaded.$$type;
-            if (loaded.$$type === '@hoard/Protectable') entry.resourceTypes = [loaded.resourceType];
-            if (loaded.$$type === '@hoard/ProtectionPlugin') entry.resourceTypes = [...loaded.resourceTypes];
-          } catch (error) {
-            entry.error = isHoardError(error)
-              ? { code: error.code, message: error.message }
-              : { code: 'PLUGIN_ENTRY_POINT_INVALID', message: String(error) };
+          const { problem } = await locateEntryPoint(found.package, group, name);
+          if (problem !== undefined) {
+            entry.error = {
+              code: 'PLUGIN_ENTRY_POINT_INVALID',
+              message: `${found.name} ${group}.${name}: ${problem}`,
+            };
           }
           entries.push(entry);
         }
@@ -52,6 +40,7 @@ export async function pluginsListCommand(context: CommandContext): Promise<numbe
       name: found.name,
       version: found.package?.version,
       directory: found.directory,
+      resourceTypes: found.package?.resourceTypes ?? [],
       ...(found.error ? { error: { code: found.error.code, message: found.error.message } } : {}),
       entryPoints: entries,
     });
@@ -69,7 +58,9 @@ export async function pluginsListCommand(context: CommandContext): Promise<numbe
         `${e.group}.${e.name}`,
         e.error
           ? `ERROR ${e.error.code}: ${e.error.message}`
-          : (e.resourceTypes ?? []).join(', ') || '(bank)',
+          : e.group === 'hoard.banks'
+            ? '(bank)'
+            : report.resourceTypes.join(', ') || '-',
       ]);
     }
   }

@@ -1,14 +1,12 @@
+import { resourceKey } from '@hoard/core';
 import {
   type CheckpointRecord,
-  HoardError,
   type ParametersDocument,
-  type Provider,
-  type Resource,
   readParametersFile,
-  resourceKey,
+  resolveResources,
   taskId,
   toFlowDocument,
-} from '@hoard/core';
+} from '@hoard/core/host';
 import { type CommandContext, loggerFor, openService } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { printJson, usageError } from '../output.js';
@@ -22,40 +20,6 @@ export interface ProtectCommandOptions {
   parameters?: string;
   dryRun?: boolean;
   concurrency?: string;
-}
-
-/** Parses `TYPE#ID` and asks the type's protectable to show it. */
-export async function resolveResources(
-  provider: Provider,
-  references: string[],
-  context: CommandContext,
-): Promise<Resource[]> {
-  const resources: Resource[] = [];
-  for (const reference of references) {
-    const hash = reference.indexOf('#');
-    if (hash <= 0 || hash === reference.length - 1) {
-      throw usageError(
-        `--resource must look like TYPE#ID (e.g. Hoard::Local::Directory#/srv/app), got '${reference}'`,
-      );
-    }
-    const type = reference.slice(0, hash);
-    const id = reference.slice(hash + 1);
-    const protectable = provider.protectables.find((p) => p.resourceType === type);
-    if (protectable === undefined) {
-      throw new HoardError(
-        'RESOURCE_TYPE_UNKNOWN',
-        `Resource '${reference}': provider '${provider.name}' has no protectable for type '${type}' (types: ${provider.protectables.map((p) => p.resourceType).join(', ') || 'none'})`,
-        { resourceKey: reference },
-      );
-    }
-    resources.push(
-      await protectable.show(
-        { config: provider.config, signal: context.signal, logger: loggerFor(context) },
-        id,
-      ),
-    );
-  }
-  return resources;
 }
 
 /** Parses a `--concurrency` value. */
@@ -95,7 +59,10 @@ export async function protectCommand(
   const { provider, service } = await openService(context, options.provider, {
     dryRun: options.dryRun === true,
   });
-  const resources = await resolveResources(provider, options.resource, context);
+  const resources = await resolveResources(provider, options.resource, {
+    signal: context.signal,
+    logger: loggerFor(context),
+  });
   const base = {
     resources,
     parameters,

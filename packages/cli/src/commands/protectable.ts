@@ -1,15 +1,8 @@
-import {
-  buildResourceGraph,
-  HoardError,
-  type Protectable,
-  type Provider,
-  type Resource,
-  resourceKey,
-} from '@hoard/core';
+import { HoardError, type Protectable, type Resource, resourceKey } from '@hoard/core';
+import { buildResourceGraph, type Provider, resolveResources } from '@hoard/core/host';
 import { type CommandContext, loggerFor } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { printJson, table, usageError } from '../output.js';
-import { resolveResources } from './protect.js';
 import { findProviderFor } from './providerOf.js';
 
 function protectableOf(provider: Provider, type: string): Protectable {
@@ -94,7 +87,10 @@ export async function protectableGraphCommand(
   if (!['tree', 'mermaid'].includes(format))
     throw usageError(`--format must be tree or mermaid, got '${format}'`);
   const provider = await findProviderFor(context, options.provider);
-  const selected = await resolveResources(provider, options.resources, context);
+  const selected = await resolveResources(provider, options.resources, {
+    signal: context.signal,
+    logger: loggerFor(context),
+  });
   const graph = await buildResourceGraph(selected, provider.protectables, contextOf(provider, context));
   if (context.json) {
     printJson(context.io, graph.toDocument());

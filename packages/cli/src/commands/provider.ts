@@ -1,5 +1,11 @@
 import path from 'node:path';
-import { findProvider, loadProviders, type Provider, providerDirectory, redactSecrets } from '@hoard/core';
+import {
+  findProvider,
+  loadProviders,
+  type Provider,
+  providerDirectory,
+  redactSecrets,
+} from '@hoard/core/host';
 import { type CommandContext, providerOptions } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { oneLine, printJson, table } from '../output.js';

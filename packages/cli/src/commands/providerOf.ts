@@ -1,4 +1,4 @@
-import { findProvider, type Provider } from '@hoard/core';
+import { findProvider, type Provider } from '@hoard/core/host';
 import { type CommandContext, providerOptions } from '../context.js';
 
 /** The provider named on the command line. */

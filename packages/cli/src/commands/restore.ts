@@ -1,4 +1,4 @@
-import { type ParametersDocument, type RestoreRecord, readParametersFile } from '@hoard/core';
+import { type ParametersDocument, type RestoreRecord, readParametersFile } from '@hoard/core/host';
 import { type CommandContext, openService } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { printJson } from '../output.js';

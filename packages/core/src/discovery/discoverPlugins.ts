@@ -1,4 +1,4 @@
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HoardError, isHoardError, messageOf } from '../errors/HoardError.js';
@@ -23,6 +23,11 @@ export interface PluginPackage {
   directory: string;
   /** Entry points by group, each `name → ./file.js#export`. */
   entryPoints: Partial<Record<EntryPointGroup, Record<string, string>>>;
+  /**
+   * Resource types the package's protectables and protection plugins cover, as its metadata
+   * declares them (`hoard.resourceTypes`), so they can be shown without importing code.
+   */
+  resourceTypes?: string[];
 }
 
 /** A package found by discovery, with the error that makes it unusable, if any. */
@@ -109,7 +114,24 @@ function checkMetadata(name: string, directory: string, json: Record<string, unk
     }
     out[group as EntryPointGroup] = entries as Record<string, string>;
   }
-  return { name, version: String(json['version'] ?? '0.0.0'), directory, entryPoints: out };
+  const resourceTypes = meta['resourceTypes'];
+  if (
+    resourceTypes !== undefined &&
+    (!Array.isArray(resourceTypes) || !resourceTypes.every((t) => typeof t === 'string' && t !== ''))
+  ) {
+    throw new HoardError(
+      'PLUGIN_PACKAGE_INVALID',
+      `Package '${name}': hoard.resourceTypes must be an array of resource type names (${file})`,
+      { plugin: name, file, path: 'hoard.resourceTypes' },
+    );
+  }
+  return {
+    name,
+    version: String(json['version'] ?? '0.0.0'),
+    directory,
+    entryPoints: out,
+    ...(resourceTypes === undefined ? {} : { resourceTypes: resourceTypes as string[] }),
+  };
 }
 
 async function readPackageAt(directory: string, expectedName?: string): Promise<PluginPackage> {
@@ -215,6 +237,31 @@ export async function discoverPluginPackages(options: DiscoveryOptions = {}): Pr
     }
   }
   return [...found.values()];
+}
+
+/**
+ * Where an entry point's module is, checked without importing it.
+ *
+ * @returns the absolute file, and a problem when it points outside the package or does not exist
+ */
+export async function locateEntryPoint(
+  pkg: PluginPackage,
+  group: EntryPointGroup,
+  entry: string,
+): Promise<{ file: string; exportName: string; problem?: string }> {
+  const target = pkg.entryPoints[group]?.[entry] ?? '';
+  const [file = '', exportName = ''] = target.split('#');
+  const absolute = path.resolve(pkg.directory, file);
+  if (!absolute.startsWith(pkg.directory + path.sep)) {
+    return { file: absolute, exportName, problem: `'${file}' points outside the package` };
+  }
+  try {
+    if (!(await stat(absolute)).isFile())
+      return { file: absolute, exportName, problem: `${absolute} is not a file` };
+  } catch {
+    return { file: absolute, exportName, problem: `${absolute} does not exist (is the package built?)` };
+  }
+  return { file: absolute, exportName };
 }
 
 const BRANDS: Record<EntryPointGroup, string> = {

@@ -107,7 +107,7 @@ describe('parseResourceGraph', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'hoard-graph-'));
     const file = path.join(dir, 'graph.json');
     await writeFile(file, '{\n  "resources": [\n    { "type": "T", }\n  ]\n}\n');
-    const error = await readResourceGraphFile(file).catch((e: HoardError) => e);
+    const error = (await readResourceGraphFile(file).catch((e: unknown) => e)) as HoardError;
     expect(error.code).toBe('RESOURCE_GRAPH_INVALID');
     expect(error.message).toBe(`${file}:3:20: invalid JSON: property name expected`);
     expect(error.line).toBe(3);
@@ -170,9 +170,9 @@ describe('buildResourceGraph', () => {
   });
 
   it('rejects an unknown resource type', async () => {
-    const error = await buildResourceGraph([{ type: 'X::Y', id: '1', name: '' }], [project], ctx).catch(
-      (e: HoardError) => e,
-    );
+    const error = (await buildResourceGraph([{ type: 'X::Y', id: '1', name: '' }], [project], ctx).catch(
+      (e: unknown) => e,
+    )) as HoardError;
     expect(error.code).toBe('RESOURCE_TYPE_UNKNOWN');
     expect(error.message).toContain("'X::Y#1'");
   });

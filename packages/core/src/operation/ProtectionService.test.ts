@@ -74,8 +74,8 @@ const serverPlugin = defineProtectionPlugin({
     restore: {
       complete: async (context) => ({
         attached: [
-          context.published.get(`Test::Volume#${context.resource.id}-v1`, 'main'),
-          context.published.get(`Test::Volume#${context.resource.id}-v2`, 'main'),
+          context.published.get(`Test::Volume#${context.resource.id}-v1`, 'main') ?? null,
+          context.published.get(`Test::Volume#${context.resource.id}-v2`, 'main') ?? null,
         ],
       }),
     },

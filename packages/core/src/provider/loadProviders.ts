@@ -204,6 +204,28 @@ function parsePackageReference(reference: string): { name: string; entry?: strin
     : { name: reference.slice(0, hash), entry: reference.slice(hash + 1) };
 }
 
+function pluginEntryNames(pkg: PluginPackage): string[] {
+  return [
+    ...new Set([
+      ...Object.keys(pkg.entryPoints['hoard.protectables'] ?? {}),
+      ...Object.keys(pkg.entryPoints['hoard.protections'] ?? {}),
+    ]),
+  ];
+}
+
+/** A package that declares `hoard.resourceTypes` must not cover types it does not declare. */
+function checkDeclaredTypes(pkg: PluginPackage, loadedTypes: readonly string[]): void {
+  if (pkg.resourceTypes === undefined) return;
+  const undeclared = [...new Set(loadedTypes)].filter((t) => !pkg.resourceTypes?.includes(t));
+  if (undeclared.length > 0) {
+    throw new HoardError(
+      'PLUGIN_PACKAGE_INVALID',
+      `Package '${pkg.name}' covers resource type${undeclared.length > 1 ? 's' : ''} ${undeclared.map((t) => `'${t}'`).join(', ')} that its package.json "hoard.resourceTypes" does not declare`,
+      { plugin: pkg.name, path: 'hoard.resourceTypes' },
+    );
+  }
+}
+
 async function loadGroup<T>(pkg: PluginPackage, group: EntryPointGroup, entry?: string): Promise<T[]> {
   const names = Object.keys(pkg.entryPoints[group] ?? {});
   const chosen = entry === undefined ? names : names.filter((n) => n === entry);
@@ -325,6 +347,7 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
   for (const reference of (header['plugin'] as string[] | undefined) ?? []) {
     const { name, entry } = parsePackageReference(reference);
     const pkg = await withLocation('plugin', reference, () => resolvePluginPackage(name, options));
+    const before = protectables.length;
     protectables.push(
       ...(await withLocation('plugin', reference, () =>
         loadGroup<Protectable>(pkg, 'hoard.protectables', entry),
@@ -333,6 +356,20 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
     const protections = await withLocation('plugin', reference, () =>
       loadGroup<ProtectionPlugin>(pkg, 'hoard.protections', entry),
     );
+    const loadedProtectables = protectables.slice(before);
+    await withLocation('plugin', reference, async () => {
+      if (entry !== undefined && loadedProtectables.length === 0 && protections.length === 0) {
+        throw new HoardError(
+          'PLUGIN_ENTRY_POINT_INVALID',
+          `Package '${pkg.name}' has no protectable or protection entry point named '${entry}' (it has: ${pluginEntryNames(pkg).join(', ') || 'none'})`,
+          { plugin: pkg.name },
+        );
+      }
+      checkDeclaredTypes(pkg, [
+        ...loadedProtectables.map((p) => p.resourceType),
+        ...protections.flatMap((p) => [...p.resourceTypes]),
+      ]);
+    });
     for (const protection of protections) {
       plugins.push(
         await withLocation('plugin', reference, async () => loadProtectionPlugin(protection, pkg.name)),

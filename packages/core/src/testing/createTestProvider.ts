@@ -12,7 +12,8 @@ export interface TestProviderOptions {
   plugins: ProtectionPlugin[];
   /** The bank (default: a new {@link InMemoryBank}). */
   bank?: Bank;
-  config?: Record<string, Record<string, unknown>>;
+  /** Configuration sections by name, as a provider file's sections would give them. */
+  config?: Readonly<Record<string, object>>;
   options?: Partial<ProviderOptions>;
 }
 
@@ -47,7 +48,7 @@ export function createTestProvider(options: TestProviderOptions): Provider & { b
     protectables: options.protectables ?? [],
     plugins,
     pluginByType,
-    config: options.config ?? {},
+    config: (options.config ?? {}) as Record<string, Record<string, unknown>>,
     options: {
       concurrency: 8,
       workPoolSize: 2,

@@ -1,0 +1,93 @@
+/**
+ * `@hoard/core/host`: what a host of Hoard imports (the `hoard` command, the API server, workers).
+ *
+ * @remarks Providers and their loading, plugin discovery, the protection service and its
+ * checkpoint and restore records, resource resolution by `TYPE#ID`, flow and graph documents,
+ * parameter files, logging and redaction. Plugin and bank authors import `@hoard/core` instead.
+ *
+ * @packageDocumentation
+ */
+import 'reflect-metadata';
+
+export { checkpointKeys, type ListCheckpointsOptions } from './checkpoint/CheckpointStore.js';
+export type {
+  CheckpointMetadata,
+  CheckpointRecord,
+  CheckpointStatus,
+  CheckpointStatusRecord,
+  ResourceStatusRecord,
+  RestoreRecord,
+  RestoreStatus,
+  StoredError,
+} from './checkpoint/types.js';
+export {
+  type CreateProtectionServiceOptions,
+  createProtectionService,
+} from './di/createProtectionService.js';
+export {
+  type DiscoveredPackage,
+  type DiscoveryOptions,
+  discoverPluginPackages,
+  ENTRY_POINT_GROUPS,
+  type EntryPointGroup,
+  locateEntryPoint,
+  PLUGIN_API_VERSION,
+  type PluginPackage,
+} from './discovery/discoverPlugins.js';
+export { ERROR_CODES } from './errors/codes.js';
+export { HoardAggregateError, messageOf } from './errors/HoardError.js';
+export type { ExecutorEvent, ResourceOutcome, ResourceStatus } from './executor/executeFlow.js';
+export { compileFlow } from './flow/compileFlow.js';
+export {
+  FLOW_HOOK_IDS,
+  type Flow,
+  type FlowDocument,
+  type FlowHookId,
+  taskCount,
+  taskHookName,
+  taskId,
+  toFlowDocument,
+} from './flow/Flow.js';
+export { pruneFlow } from './flow/pruneFlow.js';
+export { buildResourceGraph } from './graph/buildResourceGraph.js';
+export {
+  parseResourceGraph,
+  RESOURCE_GRAPH_SCHEMA,
+  readResourceGraphFile,
+} from './graph/parseResourceGraph.js';
+export {
+  type GraphDocumentResource,
+  ResourceGraph,
+  type ResourceGraphDocument,
+} from './graph/ResourceGraph.js';
+export { type CreateLoggerOptions, createLogger, silentLogger } from './logging/createLogger.js';
+export {
+  type DeleteOptions,
+  type OperationOptions,
+  ProtectionService,
+  type ProtectOptions,
+  type ProtectPlan,
+  type RestoreOptions,
+} from './operation/ProtectionService.js';
+export {
+  checkParametersDocument,
+  type ParametersDocument,
+  readParametersFile,
+} from './operation/resolveParameters.js';
+export {
+  parseResourceKey,
+  type ResolveResourcesOptions,
+  resolveResources,
+} from './operation/resolveResources.js';
+export { HOOK_NAMES, type LogLevel, OPERATIONS } from './plugin-api/types.js';
+export {
+  DEFAULT_PROVIDER_DIR,
+  findProvider,
+  type LoadProvidersOptions,
+  loadProviders,
+  type ProviderEntry,
+  providerDirectory,
+} from './provider/loadProviders.js';
+export type { LoadedProtectionPlugin, Provider, ProviderOptions } from './provider/Provider.js';
+export { redactSecrets } from './schema/redactSecrets.js';
+export { REDACTED } from './schema/validation.js';
