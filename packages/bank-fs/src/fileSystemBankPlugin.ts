@@ -2,7 +2,7 @@ import path from 'node:path';
 import { defineBank } from '@hoard/core';
 import { FileSystemBank } from './FileSystemBank.js';
 
-/** The `[file_system_bank_plugin]` section, with Karbor's option names (SPEC §5.4). */
+/** The `[file_system_bank_plugin]` section, with Karbor's option names (see docs/protocol.md, "Provider files"). */
 export const FILE_SYSTEM_BANK_SECTION_SCHEMA = {
   type: 'object',
   required: ['file_system_bank_path'],
@@ -28,10 +28,7 @@ export const fileSystemBank = defineBank({
   name: 'fs',
   configSections: { file_system_bank_plugin: FILE_SYSTEM_BANK_SECTION_SCHEMA },
   async create({ config, baseDir }) {
-    const section = config['file_system_bank_plugin'] as {
-      file_system_bank_path: string;
-      bank_object_container: string;
-    };
+    const section = config.file_system_bank_plugin;
     return FileSystemBank.create(
       path.join(path.resolve(baseDir, section.file_system_bank_path), section.bank_object_container),
     );

@@ -1,4 +1,4 @@
-import { defineBank, HoardError } from '@hoard/core';
+import { defineBank, HoardError, type SchemaType } from '@hoard/core';
 import {
   type CloudConfig,
   defaultCloudsFiles,
@@ -9,7 +9,7 @@ import {
 } from '@hoard/openstack';
 import { SwiftBank } from './SwiftBank.js';
 
-/** `[swift_client]`: Karbor's option names (SPEC §5.4), plus a clouds.yaml cloud name. */
+/** `[swift_client]`: Karbor's option names (see docs/protocol.md), plus a clouds.yaml cloud name. */
 export const SWIFT_CLIENT_SECTION_SCHEMA = {
   type: 'object',
   properties: {
@@ -17,6 +17,11 @@ export const SWIFT_CLIENT_SECTION_SCHEMA = {
       type: 'string',
       minLength: 1,
       description: 'A cloud of clouds.yaml to use instead of the options below (beyond Karbor)',
+    },
+    swift_clouds_yaml: {
+      type: 'string',
+      minLength: 1,
+      description: 'The clouds.yaml holding swift_cloud (default: the usual search path)',
     },
     swift_auth_url: {
       type: 'string',
@@ -65,30 +70,8 @@ export const SWIFT_BANK_SECTION_SCHEMA = {
   },
 } as const;
 
-interface SwiftClientSection {
-  swift_cloud?: string;
-  swift_clouds_yaml?: string;
-  swift_auth_url?: string;
-  swift_user?: string;
-  swift_key?: string;
-  swift_tenant_name?: string;
-  swift_user_domain_name: string;
-  swift_project_domain_name: string;
-  swift_region_name?: string;
-  swift_endpoint?: string;
-  swift_catalog_info: string;
-  swift_retry_attempts: number;
-  swift_retry_backoff: number;
-  swift_ca_cert_file?: string;
-  swift_auth_insecure: boolean;
-}
-
-interface SwiftBankSection {
-  bank_swift_object_container: string;
-  lease_expire_window: number;
-  lease_renew_window: number;
-  segment_size: number;
-}
+/** The `[swift_client]` section's values, defaults applied. */
+type SwiftClientSection = SchemaType<typeof SWIFT_CLIENT_SECTION_SCHEMA>;
 
 /** The cloud configuration a `[swift_client]` section describes. */
 export async function cloudConfigOf(section: SwiftClientSection): Promise<CloudConfig> {
@@ -146,8 +129,8 @@ export const swiftBank = defineBank({
   name: 'swift',
   configSections: { swift_client: SWIFT_CLIENT_SECTION_SCHEMA, swift_bank_plugin: SWIFT_BANK_SECTION_SCHEMA },
   async create({ config }) {
-    const client = (config['swift_client'] ?? {}) as unknown as SwiftClientSection;
-    const bankSection = config['swift_bank_plugin'] as unknown as SwiftBankSection;
+    const client = config.swift_client;
+    const bankSection = config.swift_bank_plugin;
     const cloud = await cloudConfigOf(client).catch((error: unknown) => {
       if (error instanceof OpenStackError) {
         throw new HoardError('BANK_CONFIG_INVALID', `[swift_client]: ${error.message}`, {}, { cause: error });

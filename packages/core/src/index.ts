@@ -58,4 +58,5 @@ export {
   type Resource,
   type ResourceRef,
   resourceKey,
+  type SchemaType,
 } from './plugin-api/types.js';

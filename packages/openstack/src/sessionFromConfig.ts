@@ -42,6 +42,9 @@ export interface OpenStackClientSection {
   interface?: CloudConfig['interface'];
 }
 
+/** The configuration sections an OpenStack plugin declares: `[openstack_client]`. */
+export const OPENSTACK_CONFIG_SECTIONS = { openstack_client: OPENSTACK_CLIENT_SECTION_SCHEMA } as const;
+
 const sessions = new Map<string, Promise<Session>>();
 
 /**
@@ -77,4 +80,17 @@ export function sessionFromConfig(section: OpenStackClientSection | undefined): 
     sessions.set(key, session);
   }
   return session;
+}
+
+/** The configuration an OpenStack plugin's hooks and protectable see (`config` of their context). */
+export interface OpenStackConfig {
+  readonly openstack_client: OpenStackClientSection;
+}
+
+/**
+ * The shared session of a hook's or protectable's context, from its validated
+ * `[openstack_client]` section (declare {@link OPENSTACK_CONFIG_SECTIONS} to get one).
+ */
+export function sessionFor(context: { readonly config: OpenStackConfig }): Promise<Session> {
+  return sessionFromConfig(context.config.openstack_client);
 }

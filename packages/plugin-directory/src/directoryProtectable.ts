@@ -41,8 +41,7 @@ export const directoryProtectable = defineProtectable({
     },
   },
   async list(context) {
-    const configured =
-      (context.config['local_directory_plugin']?.['directories'] as string | undefined) ?? '';
+    const configured = context.config.local_directory_plugin.directories ?? '';
     const paths = configured
       .split(',')
       .map((p) => p.trim())

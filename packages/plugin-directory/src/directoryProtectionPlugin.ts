@@ -14,28 +14,24 @@ import {
   utimes,
 } from 'node:fs/promises';
 import path from 'node:path';
-import { defineProtectionPlugin, HoardError, type HookContext, type JsonObject } from '@hoard/core';
+import {
+  defineProtectionPlugin,
+  HoardError,
+  type HookContext,
+  type JsonObject,
+  type SchemaType,
+} from '@hoard/core';
 import { DIRECTORY_RESOURCE_TYPE } from './directoryProtectable.js';
 import { directorySchemas } from './schemas.js';
 
+/** What the plugin records in a checkpoint (its `savedInfo` schema). */
+type DirectorySavedInfo = SchemaType<typeof directorySchemas.savedInfo>;
 /** One file recorded in the saved info. */
-interface SavedFile {
-  path: string;
-  mode: number;
-  mtimeMs: number;
-  size: number;
-  sha256: string;
-  object: string;
-}
+type SavedFile = DirectorySavedInfo['files'][number];
 
-/** What the plugin records in a checkpoint (see `schemas/saved-info.schema.json`). */
-interface DirectorySavedInfo {
-  root: string;
-  totalBytes: number;
-  files: SavedFile[];
-  directories: { path: string; mode: number }[];
-  symlinks: { path: string; target: string }[];
-}
+type ProtectContext = HookContext<SchemaType<typeof directorySchemas.protect>, DirectorySavedInfo>;
+type RestoreContext = HookContext<SchemaType<typeof directorySchemas.restore>, DirectorySavedInfo>;
+type DeleteContext = HookContext<SchemaType<typeof directorySchemas.delete>, DirectorySavedInfo>;
 
 /** Relative paths in POSIX form, depth-first, sorted, without following symlinks. */
 async function walk(
@@ -87,9 +83,9 @@ async function isEmptyOrMissing(directory: string): Promise<boolean> {
   }
 }
 
-async function protectMain(context: HookContext): Promise<JsonObject> {
+async function protectMain(context: ProtectContext): Promise<JsonObject> {
   const root = context.resource.id;
-  const exclude = new Set((context.parameters['exclude'] as string[] | undefined) ?? []);
+  const exclude = new Set(context.parameters.exclude);
   const entries = await walk(root, exclude);
   const files = entries.filter((e) => e.kind === 'file');
   const info: DirectorySavedInfo = { root, totalBytes: 0, files: [], directories: [], symlinks: [] };
@@ -135,12 +131,12 @@ async function protectMain(context: HookContext): Promise<JsonObject> {
       context.progress.items(++done, files.length);
     }
   }
-  context.setSavedInfo(info as unknown as JsonObject);
+  context.setSavedInfo(info);
   context.logger.info('directory protected', { root, files: info.files.length, bytes: info.totalBytes });
   return { files: info.files.length, bytes: info.totalBytes };
 }
 
-async function restoreFile(context: HookContext, file: SavedFile, destination: string): Promise<void> {
+async function restoreFile(context: RestoreContext, file: SavedFile, destination: string): Promise<void> {
   const temp = path.join(path.dirname(destination), `.hoard-restore-${randomBytes(6).toString('hex')}`);
   const hash = createHash('sha256');
   const handle = await open(temp, 'wx', 0o600);
@@ -173,19 +169,11 @@ async function restoreFile(context: HookContext, file: SavedFile, destination: s
   await rename(temp, destination);
 }
 
-async function restoreMain(context: HookContext): Promise<JsonObject> {
-  const info = (await context.getSavedInfo()) as unknown as DirectorySavedInfo | undefined;
-  if (info === undefined) {
-    throw new HoardError(
-      'CHECKPOINT_INVALID',
-      `Checkpoint ${context.checkpoint.id} has no saved info for '${context.resource.id}'`,
-    );
-  }
-  const overwrite = context.parameters['overwrite'] === true;
+async function restoreMain(context: RestoreContext): Promise<JsonObject> {
+  const info = await context.requireSavedInfo();
+  const overwrite = context.parameters.overwrite;
   const suffix = (context.restoreId ?? randomBytes(4).toString('hex')).slice(-8);
-  const target = path.resolve(
-    (context.parameters['target'] as string | undefined) ?? `${info.root}-restored-${suffix}`,
-  );
+  const target = path.resolve(context.parameters.target ?? `${info.root}-restored-${suffix}`);
   if (!overwrite && !(await isEmptyOrMissing(target))) {
     throw new HoardError(
       'PARAMETERS_INVALID',
@@ -229,7 +217,7 @@ async function restoreMain(context: HookContext): Promise<JsonObject> {
   return { target, files: info.files.length, bytes: info.totalBytes, verified: true };
 }
 
-async function deleteMain(context: HookContext): Promise<JsonObject> {
+async function deleteMain(context: DeleteContext): Promise<JsonObject> {
   let deleted = 0;
   const keys: string[] = [];
   for await (const object of context.bank.list()) keys.push(object.key);

@@ -1,13 +1,134 @@
-import { createRequire } from 'node:module';
-import type { JsonSchema } from '@hoard/core';
-
-// The schemas live as JSON files so that users and tools can read them without running code.
-const require = createRequire(import.meta.url);
-
-/** JSON schemas of the directory plugin. */
+/**
+ * JSON schemas of the directory plugin: the parameters of each operation and the saved info.
+ *
+ * @remarks Declared `as const`, they are the one source of both validation (core checks every
+ * value against them) and the TypeScript types the plugin's hooks see.
+ */
 export const directorySchemas = {
-  protect: require('../schemas/protect.schema.json') as JsonSchema,
-  restore: require('../schemas/restore.schema.json') as JsonSchema,
-  delete: require('../schemas/delete.schema.json') as JsonSchema,
-  savedInfo: require('../schemas/saved-info.schema.json') as JsonSchema,
-};
+  protect: {
+    $comment: 'Parameters of Hoard::Local::Directory for protect',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      exclude: {
+        type: 'array',
+        items: {
+          type: 'string',
+          minLength: 1,
+        },
+        default: [],
+        description:
+          'Paths relative to the directory to leave out (a directory excludes everything under it)',
+      },
+    },
+  },
+  restore: {
+    $comment: 'Parameters of Hoard::Local::Directory for restore',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      target: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'Directory to restore into; default: a new sibling of the original, <name>-restored-<suffix>',
+      },
+      overwrite: {
+        type: 'boolean',
+        default: false,
+        description:
+          'Allow restoring into an existing non-empty directory (including the original), replacing files of the same name',
+      },
+    },
+  },
+  delete: {
+    $comment: 'Parameters of Hoard::Local::Directory for delete (none)',
+    type: 'object',
+    additionalProperties: false,
+    properties: {},
+  },
+  savedInfo: {
+    $comment: 'What Hoard::Local::Directory records in a checkpoint',
+    type: 'object',
+    additionalProperties: false,
+    required: ['root', 'files', 'directories', 'symlinks', 'totalBytes'],
+    properties: {
+      root: {
+        type: 'string',
+        minLength: 1,
+      },
+      totalBytes: {
+        type: 'integer',
+        minimum: 0,
+      },
+      files: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path', 'mode', 'mtimeMs', 'size', 'sha256', 'object'],
+          properties: {
+            path: {
+              type: 'string',
+              minLength: 1,
+            },
+            mode: {
+              type: 'integer',
+              minimum: 0,
+            },
+            mtimeMs: {
+              type: 'number',
+            },
+            size: {
+              type: 'integer',
+              minimum: 0,
+            },
+            sha256: {
+              type: 'string',
+              pattern: '^[0-9a-f]{64}$',
+            },
+            object: {
+              type: 'string',
+              minLength: 1,
+            },
+          },
+        },
+      },
+      directories: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path', 'mode'],
+          properties: {
+            path: {
+              type: 'string',
+              minLength: 1,
+            },
+            mode: {
+              type: 'integer',
+              minimum: 0,
+            },
+          },
+        },
+      },
+      symlinks: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path', 'target'],
+          properties: {
+            path: {
+              type: 'string',
+              minLength: 1,
+            },
+            target: {
+              type: 'string',
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;

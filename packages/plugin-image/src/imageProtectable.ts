@@ -1,22 +1,21 @@
-import { defineProtectable, HoardError, type ProtectableContext, type Resource } from '@hoard/core';
+import { defineProtectable, HoardError, type Resource } from '@hoard/core';
 import {
-  OPENSTACK_CLIENT_SECTION_SCHEMA,
-  type OpenStackClientSection,
+  OPENSTACK_CONFIG_SECTIONS,
+  OPENSTACK_RESOURCE_TYPES,
+  type OpenStackConfig,
   OpenStackError,
-  sessionFromConfig,
+  sessionFor,
 } from '@hoard/openstack';
 import { GlanceClient, type GlanceImage } from './glance.js';
 
 /** The resource type of a Glance image. */
-export const IMAGE_RESOURCE_TYPE = 'OS::Glance::Image';
-const PROJECT_RESOURCE_TYPE = 'OS::Keystone::Project';
-const SERVER_RESOURCE_TYPE = 'OS::Nova::Server';
+export const IMAGE_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.image;
+const PROJECT_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.project;
+const SERVER_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.server;
 
 /** A Glance client for the provider's `[openstack_client]` section. */
-export async function glanceFor(context: Pick<ProtectableContext, 'config'>): Promise<GlanceClient> {
-  return new GlanceClient(
-    await sessionFromConfig(context.config['openstack_client'] as OpenStackClientSection | undefined),
-  );
+export async function glanceFor(context: { readonly config: OpenStackConfig }): Promise<GlanceClient> {
+  return new GlanceClient(await sessionFor(context));
 }
 
 function imageResource(image: GlanceImage): Resource {
@@ -36,7 +35,7 @@ export const imageProtectable = defineProtectable({
   name: 'image',
   resourceType: IMAGE_RESOURCE_TYPE,
   parentTypes: [PROJECT_RESOURCE_TYPE, SERVER_RESOURCE_TYPE],
-  configSections: { openstack_client: OPENSTACK_CLIENT_SECTION_SCHEMA },
+  configSections: OPENSTACK_CONFIG_SECTIONS,
   async list(context) {
     return (await (await glanceFor(context)).listImages({ signal: context.signal })).map(imageResource);
   },
@@ -57,9 +56,7 @@ export const imageProtectable = defineProtectable({
         .map(imageResource);
     }
     if (parent.type === SERVER_RESOURCE_TYPE) {
-      const session = await sessionFromConfig(
-        context.config['openstack_client'] as OpenStackClientSection | undefined,
-      );
+      const session = await sessionFor(context);
       let server: { image?: { id?: string } | string };
       try {
         ({ server } = await session.json<{ server: { image?: { id?: string } | string } }>(

@@ -5,33 +5,25 @@ import {
   type HookContext,
   type JsonObject,
   resourceKey,
+  type SchemaType,
 } from '@hoard/core';
-import { OPENSTACK_CLIENT_SECTION_SCHEMA } from '@hoard/openstack';
+import { OPENSTACK_CONFIG_SECTIONS, type OpenStackConfig } from '@hoard/openstack';
 import { imageProperties } from './glance.js';
 import { glanceFor, IMAGE_RESOURCE_TYPE } from './imageProtectable.js';
 import { imageSchemas } from './schemas.js';
 
-/** What the image plugin records in a checkpoint. */
-interface ImageSavedInfo {
-  image_id: string;
-  name: string | null;
-  disk_format: string;
-  container_format: string;
-  size: number;
-  checksum: string | null;
-  sha256: string;
-  chunks: number;
-  min_disk: number;
-  min_ram: number;
-  properties: Record<string, string>;
-}
+/** What the image plugin records in a checkpoint (its `savedInfo` schema). */
+type ImageSavedInfo = SchemaType<typeof imageSchemas.savedInfo>;
+type ProtectContext = HookContext<SchemaType<typeof imageSchemas.protect>, ImageSavedInfo, OpenStackConfig>;
+type RestoreContext = HookContext<SchemaType<typeof imageSchemas.restore>, ImageSavedInfo, OpenStackConfig>;
+type DeleteContext = HookContext<JsonObject, ImageSavedInfo, OpenStackConfig>;
 
 const chunkKey = (index: number): string => `chunks/${String(index).padStart(8, '0')}`;
 
 /** Streams the image data into bank objects of `chunk_size` bytes, verifying Glance's checksum. */
-async function protectMain(context: HookContext): Promise<JsonObject> {
+async function protectMain(context: ProtectContext): Promise<JsonObject> {
   const glance = await glanceFor(context);
-  const params = context.parameters as { chunk_size: number; image_timeout: number };
+  const params = context.parameters;
   const image = await glance.getImage(context.resource.id, { signal: context.signal });
   if (image === undefined) {
     throw new HoardError('RESOURCE_NOT_FOUND', `Image '${context.resource.id}' no longer exists`, {
@@ -93,20 +85,14 @@ async function protectMain(context: HookContext): Promise<JsonObject> {
     min_ram: image.min_ram,
     properties: imageProperties(image),
   };
-  context.setSavedInfo(info as unknown as JsonObject);
+  context.setSavedInfo(info);
   return { size, chunks };
 }
 
 /** Uploads a new image from the bank, verifying the SHA-256 on the way out and Glance's checksum after. */
-async function restoreMain(context: HookContext): Promise<JsonObject> {
-  const info = (await context.getSavedInfo()) as unknown as ImageSavedInfo | undefined;
-  if (info === undefined) {
-    throw new HoardError(
-      'CHECKPOINT_INVALID',
-      `Checkpoint ${context.checkpoint.id} has no saved info for image '${context.resource.id}'`,
-    );
-  }
-  const params = context.parameters as { restore_name?: string; visibility?: string; image_timeout: number };
+async function restoreMain(context: RestoreContext): Promise<JsonObject> {
+  const info = await context.requireSavedInfo();
+  const params = context.parameters;
   const glance = await glanceFor(context);
   const image = await glance.createImage(
     {
@@ -124,7 +110,7 @@ async function restoreMain(context: HookContext): Promise<JsonObject> {
   const bank = context.bank;
   const progress = context.progress;
   async function* data(): AsyncGenerator<Uint8Array> {
-    for (let index = 0; index < info!.chunks; index++) {
+    for (let index = 0; index < info.chunks; index++) {
       for await (const piece of await bank.getStream(chunkKey(index))) {
         sha256.update(piece as Buffer);
         progress.bytes((piece as Buffer).length);
@@ -158,12 +144,12 @@ async function restoreMain(context: HookContext): Promise<JsonObject> {
   return {
     image_id: image.id,
     original_image_id: info.image_id,
-    checksum: info.checksum,
+    checksum: info.checksum ?? null,
     sha256: info.sha256,
   };
 }
 
-async function deleteMain(context: HookContext): Promise<JsonObject> {
+async function deleteMain(context: DeleteContext): Promise<JsonObject> {
   const keys: string[] = [];
   for await (const object of context.bank.list()) keys.push(object.key);
   for (const key of keys) await context.bank.delete(key);
@@ -179,7 +165,7 @@ export const imageProtectionPlugin = defineProtectionPlugin({
   name: 'image',
   resourceTypes: [IMAGE_RESOURCE_TYPE],
   schemas: imageSchemas,
-  configSections: { openstack_client: OPENSTACK_CLIENT_SECTION_SCHEMA },
+  configSections: OPENSTACK_CONFIG_SECTIONS,
   hooks: {
     protect: { main: protectMain },
     restore: { main: restoreMain },

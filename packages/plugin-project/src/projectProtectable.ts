@@ -1,13 +1,14 @@
 import { defineProtectable, HoardError, type Resource } from '@hoard/core';
 import {
-  OPENSTACK_CLIENT_SECTION_SCHEMA,
-  type OpenStackClientSection,
+  OPENSTACK_CONFIG_SECTIONS,
+  OPENSTACK_RESOURCE_TYPES,
+  type OpenStackConfig,
   OpenStackError,
-  sessionFromConfig,
+  sessionFor,
 } from '@hoard/openstack';
 
 /** The resource type of a Keystone project. */
-export const PROJECT_RESOURCE_TYPE = 'OS::Keystone::Project';
+export const PROJECT_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.project;
 
 interface KeystoneProject {
   id: string;
@@ -34,11 +35,9 @@ export const projectProtectable = defineProtectable({
   name: 'project',
   resourceType: PROJECT_RESOURCE_TYPE,
   parentTypes: [],
-  configSections: { openstack_client: OPENSTACK_CLIENT_SECTION_SCHEMA },
+  configSections: OPENSTACK_CONFIG_SECTIONS,
   async list(context) {
-    const session = await sessionFromConfig(
-      context.config['openstack_client'] as OpenStackClientSection | undefined,
-    );
+    const session = await sessionFor(context);
     const { projects } = await session.json<{ projects: KeystoneProject[] }>(
       'identity',
       `${session.config.auth.authUrl}/auth/projects`,
@@ -49,9 +48,7 @@ export const projectProtectable = defineProtectable({
     return projects.map(projectResource);
   },
   async show(context, id) {
-    const session = await sessionFromConfig(
-      context.config['openstack_client'] as OpenStackClientSection | undefined,
-    );
+    const session = await sessionFor(context);
     const { projects } = await session.json<{ projects: KeystoneProject[] }>(
       'identity',
       `${session.config.auth.authUrl}/auth/projects`,

@@ -1,20 +1,19 @@
-import { defineProtectable, HoardError, type ProtectableContext, type Resource } from '@hoard/core';
+import { defineProtectable, HoardError, type Resource } from '@hoard/core';
 import {
-  OPENSTACK_CLIENT_SECTION_SCHEMA,
-  type OpenStackClientSection,
-  sessionFromConfig,
+  OPENSTACK_CONFIG_SECTIONS,
+  OPENSTACK_RESOURCE_TYPES,
+  type OpenStackConfig,
+  sessionFor,
 } from '@hoard/openstack';
 import { NovaClient, type NovaServer } from './nova.js';
 
 /** The resource type of a Nova server. */
-export const SERVER_RESOURCE_TYPE = 'OS::Nova::Server';
-const PROJECT_RESOURCE_TYPE = 'OS::Keystone::Project';
+export const SERVER_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.server;
+const PROJECT_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.project;
 
 /** A Nova client for the provider's `[openstack_client]` section. */
-export async function novaFor(context: Pick<ProtectableContext, 'config'>): Promise<NovaClient> {
-  return new NovaClient(
-    await sessionFromConfig(context.config['openstack_client'] as OpenStackClientSection | undefined),
-  );
+export async function novaFor(context: { readonly config: OpenStackConfig }): Promise<NovaClient> {
+  return new NovaClient(await sessionFor(context));
 }
 
 function serverResource(server: NovaServer): Resource {
@@ -29,7 +28,7 @@ export const serverProtectable = defineProtectable({
   name: 'server',
   resourceType: SERVER_RESOURCE_TYPE,
   parentTypes: [PROJECT_RESOURCE_TYPE],
-  configSections: { openstack_client: OPENSTACK_CLIENT_SECTION_SCHEMA },
+  configSections: OPENSTACK_CONFIG_SECTIONS,
   async list(context) {
     return (await (await novaFor(context)).listServers({ signal: context.signal })).map(serverResource);
   },

@@ -4,38 +4,23 @@ import {
   type HookContext,
   type JsonObject,
   resourceKey,
+  type SchemaType,
 } from '@hoard/core';
-import { OPENSTACK_CLIENT_SECTION_SCHEMA } from '@hoard/openstack';
+import { OPENSTACK_CONFIG_SECTIONS, OPENSTACK_RESOURCE_TYPES, type OpenStackConfig } from '@hoard/openstack';
 import { serverSchemas } from './schemas.js';
 import { novaFor, SERVER_RESOURCE_TYPE } from './serverProtectable.js';
 
-const VOLUME_RESOURCE_TYPE = 'OS::Cinder::Volume';
-const IMAGE_RESOURCE_TYPE = 'OS::Glance::Image';
+const VOLUME_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.volume;
+const IMAGE_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.image;
 
-/** What the server plugin records: what it takes to rebuild the server. */
-interface ServerSavedInfo {
-  server_id: string;
-  name: string;
-  flavor: { original_name: string; vcpus?: number; ram?: number; disk?: number };
-  image_id: string | null;
-  boot_from_volume: boolean;
-  root_volume_id: string | null;
-  key_name: string | null;
-  availability_zone: string | null;
-  security_groups: string[];
-  metadata: Record<string, string>;
-  attached_volumes: { volume_id: string; device: string | null }[];
-  networks: { network_id: string; port_id?: string; fixed_ips?: string[]; mac_address?: string }[];
-}
-
-interface ProtectParameters {
-  quiesce: 'none' | 'pause' | 'lock';
-  quiesce_timeout: number;
-}
+/** What the server plugin records: what it takes to rebuild the server (its `savedInfo` schema). */
+type ServerSavedInfo = SchemaType<typeof serverSchemas.savedInfo>;
+type ProtectContext = HookContext<SchemaType<typeof serverSchemas.protect>, ServerSavedInfo, OpenStackConfig>;
+type RestoreContext = HookContext<SchemaType<typeof serverSchemas.restore>, ServerSavedInfo, OpenStackConfig>;
 
 /** prepareBegin: quiesce before any descendant's hook (its volumes snapshot in their prepareFinish). */
-async function protectPrepareBegin(context: HookContext): Promise<JsonObject> {
-  const params = context.parameters as unknown as ProtectParameters;
+async function protectPrepareBegin(context: ProtectContext): Promise<JsonObject> {
+  const params = context.parameters;
   if (params.quiesce === 'none') return { quiesced: 'none' };
   const nova = await novaFor(context);
   const server = await nova.getServer(context.resource.id, { signal: context.signal });
@@ -59,13 +44,13 @@ async function protectPrepareBegin(context: HookContext): Promise<JsonObject> {
  * prepareFinish: runs after every child's prepareFinish (the volume snapshots), so the window is
  * closed here.
  */
-async function protectPrepareFinish(context: HookContext): Promise<JsonObject> {
+async function protectPrepareFinish(context: ProtectContext): Promise<JsonObject> {
   const quiesced = (
     context.published.get(resourceKey(context.resource), 'prepareBegin') as { quiesced?: string } | undefined
   )?.quiesced;
   if (quiesced === undefined || quiesced === 'none') return { resumed: false };
   const nova = await novaFor(context);
-  const params = context.parameters as unknown as ProtectParameters;
+  const params = context.parameters;
   if (quiesced === 'pause') {
     await nova.action(context.resource.id, { unpause: null }, { signal: context.signal });
     await nova.waitStatus(context.resource.id, 'ACTIVE', {
@@ -78,7 +63,7 @@ async function protectPrepareFinish(context: HookContext): Promise<JsonObject> {
   return { resumed: true };
 }
 
-async function protectMain(context: HookContext): Promise<JsonObject> {
+async function protectMain(context: ProtectContext): Promise<JsonObject> {
   const nova = await novaFor(context);
   const server = await nova.getServer(context.resource.id, { signal: context.signal });
   if (server === undefined)
@@ -113,13 +98,13 @@ async function protectMain(context: HookContext): Promise<JsonObject> {
       fixed_ips: p.fixed_ips.map((f) => f.ip_address),
     })),
   };
-  context.setSavedInfo(info as unknown as JsonObject);
+  context.setSavedInfo(info);
   return { server_id: server.id, volumes: attachments.length };
 }
 
 /** The id a child published from its restore `main` (a new volume or image), if it was restored. */
 function restoredId(
-  context: HookContext,
+  context: RestoreContext,
   type: string,
   id: string,
   field: 'volume_id' | 'image_id',
@@ -136,21 +121,9 @@ function restoredId(
  * complete: every child's restore has finished (rule 6), so the restored image and volumes
  * exist. Boots the new server, waits for ACTIVE, attaches the restored volumes.
  */
-async function restoreComplete(context: HookContext): Promise<JsonObject> {
-  const info = (await context.getSavedInfo()) as unknown as ServerSavedInfo | undefined;
-  if (info === undefined) {
-    throw new HoardError(
-      'CHECKPOINT_INVALID',
-      `Checkpoint ${context.checkpoint.id} has no saved info for server '${context.resource.id}'`,
-    );
-  }
-  const params = context.parameters as {
-    restore_name?: string;
-    flavor?: string;
-    networks?: 'auto' | 'none' | string[];
-    boot_timeout: number;
-    attach_timeout: number;
-  };
+async function restoreComplete(context: RestoreContext): Promise<JsonObject> {
+  const info = await context.requireSavedInfo();
+  const params = context.parameters;
   const nova = await novaFor(context);
   const flavorRef = await nova.flavorId(params.flavor ?? info.flavor.original_name, {
     signal: context.signal,
@@ -247,7 +220,7 @@ export const serverProtectionPlugin = defineProtectionPlugin({
   name: 'server',
   resourceTypes: [SERVER_RESOURCE_TYPE],
   schemas: serverSchemas,
-  configSections: { openstack_client: OPENSTACK_CLIENT_SECTION_SCHEMA },
+  configSections: OPENSTACK_CONFIG_SECTIONS,
   hooks: {
     protect: { prepareBegin: protectPrepareBegin, prepareFinish: protectPrepareFinish, main: protectMain },
     restore: { complete: restoreComplete },

@@ -1,21 +1,20 @@
-import { defineProtectable, HoardError, type ProtectableContext, type Resource } from '@hoard/core';
+import { defineProtectable, HoardError, type Resource } from '@hoard/core';
 import {
-  OPENSTACK_CLIENT_SECTION_SCHEMA,
-  type OpenStackClientSection,
+  OPENSTACK_CONFIG_SECTIONS,
+  OPENSTACK_RESOURCE_TYPES,
+  type OpenStackConfig,
   OpenStackError,
-  sessionFromConfig,
+  sessionFor,
 } from '@hoard/openstack';
 import { ManilaClient, type ManilaShare } from './manila.js';
 
 /** The resource type of a Manila share. */
-export const SHARE_RESOURCE_TYPE = 'OS::Manila::Share';
-const PROJECT_RESOURCE_TYPE = 'OS::Keystone::Project';
+export const SHARE_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.share;
+const PROJECT_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.project;
 
 /** A Manila client for the provider's `[openstack_client]` section. */
-export async function manilaFor(context: Pick<ProtectableContext, 'config'>): Promise<ManilaClient> {
-  return new ManilaClient(
-    await sessionFromConfig(context.config['openstack_client'] as OpenStackClientSection | undefined),
-  );
+export async function manilaFor(context: { readonly config: OpenStackConfig }): Promise<ManilaClient> {
+  return new ManilaClient(await sessionFor(context));
 }
 
 function shareResource(share: ManilaShare): Resource {
@@ -35,7 +34,7 @@ export const shareProtectable = defineProtectable({
   name: 'share',
   resourceType: SHARE_RESOURCE_TYPE,
   parentTypes: [PROJECT_RESOURCE_TYPE],
-  configSections: { openstack_client: OPENSTACK_CLIENT_SECTION_SCHEMA },
+  configSections: OPENSTACK_CONFIG_SECTIONS,
   async list(context) {
     return (await (await manilaFor(context)).listShares({ signal: context.signal })).map(shareResource);
   },

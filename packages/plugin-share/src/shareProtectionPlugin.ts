@@ -1,22 +1,24 @@
-import { defineProtectionPlugin, HoardError, type HookContext, type JsonObject } from '@hoard/core';
-import { OPENSTACK_CLIENT_SECTION_SCHEMA } from '@hoard/openstack';
+import {
+  defineProtectionPlugin,
+  HoardError,
+  type HookContext,
+  type JsonObject,
+  type SchemaType,
+} from '@hoard/core';
+import { OPENSTACK_CONFIG_SECTIONS, type OpenStackConfig } from '@hoard/openstack';
 import { shareSchemas } from './schemas.js';
 import { manilaFor, SHARE_RESOURCE_TYPE } from './shareProtectable.js';
 
-interface ShareSavedInfo {
-  share_id: string;
-  snapshot_id: string;
-  snapshot_status?: string;
-  share_proto: string;
-  size: number;
-  share_type: string | null;
-  name: string | null;
-}
+/** What the share plugin records in a checkpoint (its `savedInfo` schema). */
+type ShareSavedInfo = SchemaType<typeof shareSchemas.savedInfo>;
+type ProtectContext = HookContext<SchemaType<typeof shareSchemas.protect>, ShareSavedInfo, OpenStackConfig>;
+type RestoreContext = HookContext<SchemaType<typeof shareSchemas.restore>, ShareSavedInfo, OpenStackConfig>;
+type DeleteContext = HookContext<JsonObject, ShareSavedInfo, OpenStackConfig>;
 
-async function protect(context: HookContext): Promise<JsonObject> {
+async function protect(context: ProtectContext): Promise<JsonObject> {
   const manila = await manilaFor(context);
   const share = await manila.getShare(context.resource.id, context.signal);
-  const params = context.parameters as { snapshot_name: string; description: string; force: boolean };
+  const params = context.parameters;
   const snapshot = await manila.createSnapshot(
     share.id,
     { name: params.snapshot_name, description: params.description, force: params.force },
@@ -32,38 +34,20 @@ async function protect(context: HookContext): Promise<JsonObject> {
     share_type: share.share_type,
     name: share.name,
   };
-  context.setSavedInfo(info as unknown as JsonObject);
+  context.setSavedInfo(info);
   context.progress.message(`snapshot ${snapshot.id} of share ${share.id}: ${snapshot.status}`);
   await manila.waitForSnapshot(snapshot.id, 'available', {
     signal: context.signal,
     onStatus: (status) => context.progress.message(`snapshot ${snapshot.id}: ${status}`),
   });
-  context.setSavedInfo({ ...info, snapshot_status: 'available' } as unknown as JsonObject);
+  context.setSavedInfo({ ...info, snapshot_status: 'available' });
   return { snapshot_id: snapshot.id };
 }
 
-async function savedInfoOf(context: HookContext): Promise<ShareSavedInfo> {
-  const info = (await context.getSavedInfo()) as unknown as ShareSavedInfo | undefined;
-  if (info === undefined) {
-    throw new HoardError(
-      'CHECKPOINT_INVALID',
-      `Checkpoint ${context.checkpoint.id} has no saved info for share '${context.resource.id}'`,
-      {
-        resourceKey: `${SHARE_RESOURCE_TYPE}#${context.resource.id}`,
-      },
-    );
-  }
-  return info;
-}
-
-async function restore(context: HookContext): Promise<JsonObject> {
+async function restore(context: RestoreContext): Promise<JsonObject> {
   const manila = await manilaFor(context);
-  const info = await savedInfoOf(context);
-  const params = context.parameters as {
-    share_id?: string;
-    restore_name?: string;
-    restore_description?: string;
-  };
+  const info = await context.requireSavedInfo();
+  const params = context.parameters;
   if (params.share_id !== undefined) {
     if (params.share_id !== info.share_id) {
       throw new HoardError(
@@ -80,7 +64,12 @@ async function restore(context: HookContext): Promise<JsonObject> {
     return { share_id: info.share_id, reverted: true };
   }
   const share = await manila.createShareFromSnapshot(
-    { id: info.snapshot_id, share_proto: info.share_proto, size: info.size, share_type: info.share_type },
+    {
+      id: info.snapshot_id,
+      share_proto: info.share_proto,
+      size: info.size,
+      share_type: info.share_type ?? null,
+    },
     {
       name: params.restore_name ?? `${info.name ?? info.share_id}-restored`,
       ...(params.restore_description !== undefined ? { description: params.restore_description } : {}),
@@ -95,9 +84,10 @@ async function restore(context: HookContext): Promise<JsonObject> {
   return { share_id: share.id, from_snapshot: info.snapshot_id };
 }
 
-async function remove(context: HookContext): Promise<JsonObject> {
-  const info = (await context.getSavedInfo()) as unknown as ShareSavedInfo | undefined;
-  if (info === undefined) return { deleted: false }; // the protect failed before a snapshot existed
+async function remove(context: DeleteContext): Promise<JsonObject> {
+  const info = await context.getSavedInfo();
+  // The protect failed before a snapshot existed.
+  if (info?.snapshot_id === undefined) return { deleted: false };
   const manila = await manilaFor(context);
   await manila.deleteSnapshot(info.snapshot_id, context.signal);
   await manila.waitForSnapshot(info.snapshot_id, 'deleted', { signal: context.signal });
@@ -113,7 +103,7 @@ export const shareProtectionPlugin = defineProtectionPlugin({
   name: 'share',
   resourceTypes: [SHARE_RESOURCE_TYPE],
   schemas: shareSchemas,
-  configSections: { openstack_client: OPENSTACK_CLIENT_SECTION_SCHEMA },
+  configSections: OPENSTACK_CONFIG_SECTIONS,
   hooks: {
     protect: { main: protect },
     restore: { main: restore },

@@ -1,21 +1,20 @@
-import { defineProtectable, HoardError, type ProtectableContext, type Resource } from '@hoard/core';
+import { defineProtectable, HoardError, type Resource } from '@hoard/core';
 import {
-  OPENSTACK_CLIENT_SECTION_SCHEMA,
-  type OpenStackClientSection,
-  sessionFromConfig,
+  OPENSTACK_CONFIG_SECTIONS,
+  OPENSTACK_RESOURCE_TYPES,
+  type OpenStackConfig,
+  sessionFor,
 } from '@hoard/openstack';
 import { CinderClient, type CinderVolume } from './cinder.js';
 
 /** The resource type of a Cinder volume. */
-export const VOLUME_RESOURCE_TYPE = 'OS::Cinder::Volume';
-const PROJECT_RESOURCE_TYPE = 'OS::Keystone::Project';
-const SERVER_RESOURCE_TYPE = 'OS::Nova::Server';
+export const VOLUME_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.volume;
+const PROJECT_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.project;
+const SERVER_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.server;
 
 /** A Cinder client for the provider's `[openstack_client]` section. */
-export async function cinderFor(context: Pick<ProtectableContext, 'config'>): Promise<CinderClient> {
-  return new CinderClient(
-    await sessionFromConfig(context.config['openstack_client'] as OpenStackClientSection | undefined),
-  );
+export async function cinderFor(context: { readonly config: OpenStackConfig }): Promise<CinderClient> {
+  return new CinderClient(await sessionFor(context));
 }
 
 function volumeResource(volume: CinderVolume): Resource {
@@ -39,7 +38,7 @@ export const volumeProtectable = defineProtectable({
   name: 'volume',
   resourceType: VOLUME_RESOURCE_TYPE,
   parentTypes: [PROJECT_RESOURCE_TYPE, SERVER_RESOURCE_TYPE],
-  configSections: { openstack_client: OPENSTACK_CLIENT_SECTION_SCHEMA },
+  configSections: OPENSTACK_CONFIG_SECTIONS,
   async list(context) {
     return (await (await cinderFor(context)).listVolumes({ signal: context.signal })).map(volumeResource);
   },

@@ -3,53 +3,36 @@ import {
   HoardError,
   type HookContext,
   type JsonObject,
+  type Resource,
   resourceKey,
+  type SchemaType,
 } from '@hoard/core';
-import { OPENSTACK_CLIENT_SECTION_SCHEMA } from '@hoard/openstack';
+import { OPENSTACK_CONFIG_SECTIONS, type OpenStackConfig } from '@hoard/openstack';
 import { volumeSchemas } from './schemas.js';
 import { cinderFor, VOLUME_RESOURCE_TYPE } from './volumeProtectable.js';
 
-/** What the volume plugin records in a checkpoint. */
-interface VolumeSavedInfo {
-  volume_id: string;
-  backup_id: string;
-  snapshot_id: string | null;
-  size: number;
-  mode: 'full' | 'incremental';
-  name: string | null;
-  volume_type: string | null;
-  availability_zone: string | null;
-  bootable: boolean;
-}
+/** What the volume plugin records in a checkpoint (its `savedInfo` schema). */
+type VolumeSavedInfo = SchemaType<typeof volumeSchemas.savedInfo>;
+type ProtectContext = HookContext<SchemaType<typeof volumeSchemas.protect>, VolumeSavedInfo, OpenStackConfig>;
+type RestoreContext = HookContext<SchemaType<typeof volumeSchemas.restore>, VolumeSavedInfo, OpenStackConfig>;
+type DeleteContext = HookContext<JsonObject, VolumeSavedInfo, OpenStackConfig>;
 
-interface ProtectParameters {
-  backup_mode: 'auto' | 'full' | 'incremental';
-  backup_name?: string;
-  backup_description?: string;
-  snapshot_timeout: number;
-  backup_timeout: number;
-}
-
-const notFound = (context: HookContext): HoardError =>
+const notFound = (context: { resource: Resource }): HoardError =>
   new HoardError('RESOURCE_NOT_FOUND', `Volume '${context.resource.id}' no longer exists`, {
     resourceKey: resourceKey(context.resource),
   });
 
 /** Snapshot in prepareFinish: inside the window a server plugin holds its instance quiesced. */
-async function protectPrepareFinish(context: HookContext): Promise<JsonObject> {
+async function protectPrepareFinish(context: ProtectContext): Promise<JsonObject> {
   const cinder = await cinderFor(context);
-  const params = context.parameters as unknown as ProtectParameters;
+  const params = context.parameters;
   const volume = await cinder.getVolume(context.resource.id, { signal: context.signal });
   if (volume === undefined) throw notFound(context);
   const snapshot = await cinder.createSnapshot(volume.id, `hoard-${context.checkpoint.id}`, {
     signal: context.signal,
   });
-  const partial: Partial<VolumeSavedInfo> = {
-    volume_id: volume.id,
-    snapshot_id: snapshot.id,
-    size: volume.size,
-  };
-  context.setSavedInfo(partial as JsonObject); // so that delete can clean up if the protect fails from here on
+  // Recorded now so that a delete can clean up if the protect fails from here on.
+  context.setSavedInfo({ volume_id: volume.id, snapshot_id: snapshot.id, size: volume.size });
   await cinder.wait('snapshot', snapshot.id, 'available', {
     signal: context.signal,
     timeoutMs: params.snapshot_timeout * 1000,
@@ -59,9 +42,9 @@ async function protectPrepareFinish(context: HookContext): Promise<JsonObject> {
 }
 
 /** Backup of the snapshot in main (incremental when allowed and possible), then the snapshot goes. */
-async function protectMain(context: HookContext): Promise<JsonObject> {
+async function protectMain(context: ProtectContext): Promise<JsonObject> {
   const cinder = await cinderFor(context);
-  const params = context.parameters as unknown as ProtectParameters;
+  const params = context.parameters;
   const volume = await cinder.getVolume(context.resource.id, { signal: context.signal });
   if (volume === undefined) throw notFound(context);
   const { snapshot_id: snapshotId } = context.published.get(
@@ -100,7 +83,7 @@ async function protectMain(context: HookContext): Promise<JsonObject> {
     availability_zone: volume.availability_zone,
     bootable: volume.bootable === 'true',
   };
-  context.setSavedInfo(info as unknown as JsonObject);
+  context.setSavedInfo(info);
   await cinder.wait('backup', backup.id, 'available', {
     signal: context.signal,
     timeoutMs: params.backup_timeout * 1000,
@@ -112,23 +95,14 @@ async function protectMain(context: HookContext): Promise<JsonObject> {
     signal: context.signal,
     timeoutMs: params.snapshot_timeout * 1000,
   });
-  context.setSavedInfo({ ...info, snapshot_id: null } as unknown as JsonObject);
+  context.setSavedInfo({ ...info, snapshot_id: null });
   return { backup_id: backup.id, mode: info.mode };
 }
 
-async function restoreMain(context: HookContext): Promise<JsonObject> {
+async function restoreMain(context: RestoreContext): Promise<JsonObject> {
   const cinder = await cinderFor(context);
-  const info = (await context.getSavedInfo()) as unknown as VolumeSavedInfo | undefined;
-  if (info?.backup_id === undefined) {
-    throw new HoardError(
-      'CHECKPOINT_INVALID',
-      `Checkpoint ${context.checkpoint.id} has no backup for volume '${context.resource.id}'`,
-      {
-        resourceKey: resourceKey(context.resource),
-      },
-    );
-  }
-  const params = context.parameters as { volume_id?: string; restore_name?: string; restore_timeout: number };
+  const info = await context.requireSavedInfo();
+  const params = context.parameters;
   const volumeId = await cinder.restoreBackup(
     info.backup_id,
     {
@@ -147,8 +121,8 @@ async function restoreMain(context: HookContext): Promise<JsonObject> {
   return { volume_id: volumeId, original_volume_id: info.volume_id };
 }
 
-async function deleteMain(context: HookContext): Promise<JsonObject> {
-  const info = (await context.getSavedInfo()) as unknown as Partial<VolumeSavedInfo> | undefined;
+async function deleteMain(context: DeleteContext): Promise<JsonObject> {
+  const info = await context.getSavedInfo();
   if (info === undefined) return { deleted: [] };
   const cinder = await cinderFor(context);
   const deleted: string[] = [];
@@ -185,7 +159,7 @@ export const volumeProtectionPlugin = defineProtectionPlugin({
   name: 'volume',
   resourceTypes: [VOLUME_RESOURCE_TYPE],
   schemas: volumeSchemas,
-  configSections: { openstack_client: OPENSTACK_CLIENT_SECTION_SCHEMA },
+  configSections: OPENSTACK_CONFIG_SECTIONS,
   hooks: {
     protect: { prepareFinish: protectPrepareFinish, main: protectMain },
     restore: { main: restoreMain },

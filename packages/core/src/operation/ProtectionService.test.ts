@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkpointKeys } from '../checkpoint/CheckpointStore.js';
 import { createProtectionService } from '../di/createProtectionService.js';
 import type { HoardError } from '../errors/HoardError.js';
 import { createLogger } from '../logging/createLogger.js';
@@ -304,5 +305,35 @@ describe('ProtectionService', () => {
     expect(result.status).toBe('error-deleting');
     expect(bank.keys().filter((k) => k.includes('/resources/'))).toEqual(before);
     expect((await service.getCheckpoint(checkpoint.id)).status).toBe('error-deleting');
+  });
+
+  it('requireSavedInfo checks saved info read back from the bank against the plugin schema', async () => {
+    const seen: unknown[] = [];
+    const { bank, service } = await setup(
+      volumePlugin({
+        hooks: {
+          protect: volumePlugin().hooks.protect!,
+          restore: {
+            main: async (context) => {
+              seen.push(await context.requireSavedInfo());
+            },
+          },
+        },
+      }),
+    );
+    const checkpoint = await service.protect({ resources: [server] });
+    const restored = await service.restore({ checkpointId: checkpoint.id });
+    expect(restored.status).toBe('success');
+    expect(seen).toContainEqual({ backupId: 'b-s1-v1' });
+    // Tamper with one resource's saved info: the restore fails naming the resource and the field.
+    const key = checkpointKeys.savedInfo(checkpoint.id, 'Test::Volume#s1-v2');
+    await bank.put(key, JSON.stringify({ backupId: 42 }));
+    const tampered = await service.restore({ checkpointId: checkpoint.id });
+    expect(tampered.status).toBe('fail');
+    const failure = JSON.stringify(tampered);
+    expect(failure).toContain('CHECKPOINT_SAVED_INFO_INVALID');
+    expect(failure).toContain(
+      `Checkpoint ${checkpoint.id}: the saved info of resource 'Test::Volume#s1-v2' does not match its protection plugin's schema`,
+    );
   });
 });

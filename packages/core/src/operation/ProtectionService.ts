@@ -194,6 +194,7 @@ export class ProtectionService {
         const resource = flow.graph.resources[node]!;
         const key = resourceKey(resource);
         const hook = taskHookName(flow, t);
+        const plugin = this.pluginOf(resource.type);
         const context = createHookContext({
           operation,
           hook,
@@ -216,6 +217,7 @@ export class ProtectionService {
           },
           getSavedInfo: async () =>
             extra.savedInfo.get(key) ?? (await this.checkpoints.readSavedInfo(checkpoint.id, key)),
+          ...(plugin.schemas.savedInfo !== undefined ? { savedInfoSchema: plugin.schemas.savedInfo } : {}),
           ...(extra.restoreId !== undefined ? { restoreId: extra.restoreId } : {}),
         });
         const value = await hookOf(t)!(context);

@@ -1,5 +1,6 @@
 import { validateBankKey } from '../bank/bankKey.js';
 import { checkpointKeys } from '../checkpoint/CheckpointStore.js';
+import { HoardError } from '../errors/HoardError.js';
 import type { TaskRunContext } from '../executor/executeFlow.js';
 import type { Bank } from '../plugin-api/Bank.js';
 import type {
@@ -16,6 +17,7 @@ import {
   type Resource,
   resourceKey,
 } from '../plugin-api/types.js';
+import { assertValid, type CompiledSchema } from '../schema/validation.js';
 
 /** What the service knows when it builds a hook's context. */
 export interface HookContextInput {
@@ -31,6 +33,8 @@ export interface HookContextInput {
   task: TaskRunContext;
   setSavedInfo(info: JsonObject): void;
   getSavedInfo(): Promise<JsonObject | undefined>;
+  /** The plugin's saved-info schema: what `requireSavedInfo` checks before handing the info over. */
+  savedInfoSchema?: CompiledSchema;
   restoreId?: string;
 }
 
@@ -67,6 +71,27 @@ export function createHookContext(input: HookContextInput): HookContext {
     bank: resourceBankSection(input.bank, input.checkpoint.id, key),
     setSavedInfo: input.setSavedInfo,
     getSavedInfo: input.getSavedInfo,
+    async requireSavedInfo() {
+      const info = await input.getSavedInfo();
+      if (info === undefined) {
+        throw new HoardError(
+          'CHECKPOINT_INVALID',
+          `Checkpoint ${input.checkpoint.id} has no saved info for resource '${key}'`,
+          { resourceKey: key },
+        );
+      }
+      if (input.savedInfoSchema !== undefined) {
+        // Saved info comes back from a bank and is not trusted: the typed view must be true.
+        assertValid(
+          input.savedInfoSchema,
+          info,
+          'CHECKPOINT_SAVED_INFO_INVALID',
+          `Checkpoint ${input.checkpoint.id}: the saved info of resource '${key}' does not match its protection plugin's schema`,
+          { basePath: `${key}.savedInfo`, resourceKey: key },
+        );
+      }
+      return info;
+    },
     // Read on use: the executor makes a task's AbortController only when its hook asks for it.
     get signal() {
       return input.task.signal;

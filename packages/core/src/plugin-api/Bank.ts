@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { JsonSchema } from './types.js';
+import type { ConfigOf, ConfigSections } from './types.js';
 
 /** Metadata of a stored object. */
 export interface BankObjectInfo {
@@ -26,7 +26,7 @@ export interface ListOptions {
 }
 
 /**
- * Object-store semantics over `/`-separated string keys (SPEC §4.2).
+ * Object-store semantics over `/`-separated string keys (see docs/protocol.md, "Banks").
  *
  * @remarks Each key segment is percent-encoded by the caller; an invalid key is `BANK_KEY_INVALID`.
  * Writes are atomic. A bank never reads or writes outside its root, whatever the key.
@@ -68,21 +68,25 @@ export interface Bank {
 }
 
 /** What a bank factory receives. */
-export interface BankCreateContext {
-  /** Validated configuration sections, by section name. */
-  config: Record<string, Record<string, unknown>>;
+export interface BankCreateContext<C = Record<string, Record<string, unknown>>> {
+  /** Validated configuration sections the bank declares, defaults applied. */
+  config: C;
   /** Directory of the provider file, to resolve relative paths. */
   baseDir: string;
 }
 
-/** Options of {@link defineBank}. */
-export interface BankOptions {
+/**
+ * Options of {@link defineBank}.
+ *
+ * @typeParam C - the configuration sections; they type `context.config` of `create`
+ */
+export interface BankOptions<C extends ConfigSections = ConfigSections> {
   /** Short name, e.g. `fs`. */
   name: string;
   /** Configuration sections the bank reads from a provider file, each with its JSON schema. */
-  configSections?: Record<string, JsonSchema>;
+  configSections?: C;
   /** Creates the bank from its validated configuration. */
-  create(context: BankCreateContext): Promise<Bank>;
+  create(context: BankCreateContext<NoInfer<ConfigOf<C>>>): Promise<Bank>;
 }
 
 /** A bank plugin: a branded, versioned {@link BankOptions}. */
@@ -97,6 +101,9 @@ export interface BankPlugin extends BankOptions {
  * @param options - the bank's name, configuration sections and factory
  * @returns the branded plugin object that a package exports as a `hoard.banks` entry point
  */
-export function defineBank(options: BankOptions): BankPlugin {
-  return { ...options, $$type: '@hoard/Bank', apiVersion: 1 };
+export function defineBank<const C extends ConfigSections = ConfigSections>(
+  options: BankOptions<C>,
+): BankPlugin {
+  // Core validates the configuration against these schemas before `create` sees it.
+  return { ...options, $$type: '@hoard/Bank', apiVersion: 1 } as BankPlugin;
 }

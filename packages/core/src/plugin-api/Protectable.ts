@@ -1,15 +1,19 @@
-import type { JsonSchema, Logger, Resource } from './types.js';
+import type { ConfigOf, ConfigSections, Logger, Resource } from './types.js';
 
 /** What a protectable's functions receive. */
-export interface ProtectableContext {
-  /** Validated configuration sections of the provider, by section name. */
-  config: Record<string, Record<string, unknown>>;
+export interface ProtectableContext<C = Record<string, Record<string, unknown>>> {
+  /** Validated configuration sections the protectable declares, defaults applied. */
+  config: C;
   signal: AbortSignal;
   logger: Logger;
 }
 
-/** Options of {@link defineProtectable}. */
-export interface ProtectableOptions {
+/**
+ * Options of {@link defineProtectable}.
+ *
+ * @typeParam C - the configuration sections; they type `context.config`
+ */
+export interface ProtectableOptions<C extends ConfigSections = ConfigSections> {
   /** Short name, e.g. `volume`. */
   name: string;
   /** The resource type this protectable knows, e.g. `OS::Cinder::Volume`. */
@@ -17,13 +21,16 @@ export interface ProtectableOptions {
   /** Types this type can be a child of (e.g. a volume: project, server). */
   parentTypes: readonly string[];
   /** Configuration sections it reads from a provider file, each with its JSON schema. */
-  configSections?: Record<string, JsonSchema>;
+  configSections?: C;
   /** Lists resources of this type. */
-  list(context: ProtectableContext): Promise<Resource[]>;
+  list(context: ProtectableContext<NoInfer<ConfigOf<C>>>): Promise<Resource[]>;
   /** Shows one resource; throws `RESOURCE_NOT_FOUND` if it does not exist. */
-  show(context: ProtectableContext, id: string): Promise<Resource>;
+  show(context: ProtectableContext<NoInfer<ConfigOf<C>>>, id: string): Promise<Resource>;
   /** The children of `parent` that are of this type (called only for parents of a type in `parentTypes`). */
-  getDependentResources(context: ProtectableContext, parent: Resource): Promise<Resource[]>;
+  getDependentResources(
+    context: ProtectableContext<NoInfer<ConfigOf<C>>>,
+    parent: Resource,
+  ): Promise<Resource[]>;
 }
 
 /** A protectable plugin: a branded, versioned {@link ProtectableOptions}. */
@@ -38,6 +45,9 @@ export interface Protectable extends ProtectableOptions {
  * @param options - the resource type, its parent types and the discovery functions
  * @returns the branded plugin object that a package exports as a `hoard.protectables` entry point
  */
-export function defineProtectable(options: ProtectableOptions): Protectable {
-  return { ...options, $$type: '@hoard/Protectable', apiVersion: 1 };
+export function defineProtectable<const C extends ConfigSections = ConfigSections>(
+  options: ProtectableOptions<C>,
+): Protectable {
+  // Core validates the configuration against these schemas before any function sees it.
+  return { ...options, $$type: '@hoard/Protectable', apiVersion: 1 } as Protectable;
 }

@@ -1,6 +1,17 @@
 import type { Readable } from 'node:stream';
 import type { BankObjectInfo } from './Bank.js';
-import type { HookName, JsonObject, JsonSchema, JsonValue, Logger, Operation, Resource } from './types.js';
+import type {
+  ConfigOf,
+  ConfigSections,
+  HookName,
+  JsonObject,
+  JsonSchema,
+  JsonValue,
+  Logger,
+  Operation,
+  Resource,
+  SchemaType,
+} from './types.js';
 
 /** Read access to the checkpoint an operation works on. */
 export interface CheckpointView {
@@ -35,7 +46,7 @@ export interface ProgressReporter {
   message(text: string): void;
 }
 
-/** Values returned by hooks ordered before the reader (SPEC §2.4). */
+/** Values returned by hooks ordered before the reader (see docs/protocol.md). */
 export interface PublishedValues {
   /**
    * The value returned by `hook` of the resource `resourceKey`.
@@ -50,22 +61,45 @@ export interface WorkPool {
   run<T>(job: () => Promise<T>): Promise<T>;
 }
 
-/** Everything a hook sees: the whole API of a hook. */
-export interface HookContext<P extends JsonObject = JsonObject> {
+/**
+ * Everything a hook sees: the whole API of a hook.
+ *
+ * @typeParam P - the parameters of this operation (from the plugin's schema for it)
+ * @typeParam I - the saved info (from the plugin's `savedInfo` schema)
+ * @typeParam C - the configuration sections the plugin declares
+ */
+export interface HookContext<P = JsonObject, I = JsonObject, C = Record<string, Record<string, unknown>>> {
   readonly operation: Operation;
   readonly hook: HookName;
   readonly resource: Resource;
   /** Validated parameters of this resource for this operation, schema defaults applied. */
   readonly parameters: P;
-  /** Validated configuration sections of the provider, by section name. */
-  readonly config: Record<string, Record<string, unknown>>;
+  /** Validated configuration sections the plugin declares, defaults applied. */
+  readonly config: C;
   readonly checkpoint: CheckpointView;
   /** This resource's data section in the bank. */
   readonly bank: ResourceBankSection;
-  /** Protect: records the saved info of this resource (validated against the plugin's schema). */
-  setSavedInfo(info: JsonObject): void;
-  /** Restore and delete: the saved info recorded at protect time. */
-  getSavedInfo(): Promise<JsonObject | undefined>;
+  /**
+   * Protect: records the saved info of this resource; a later call replaces an earlier one.
+   *
+   * @remarks A hook may record part of it while it works, so that a delete can clean up after a
+   * protect that fails half-way; what stands when the protect succeeds must match the plugin's
+   * `savedInfo` schema, or the checkpoint ends `error` (`CHECKPOINT_SAVED_INFO_INVALID`).
+   */
+  setSavedInfo(info: Partial<I>): void;
+  /**
+   * The saved info recorded so far, if any, as it is: partial when the protect failed half-way
+   * (what a delete of a failed checkpoint sees).
+   */
+  getSavedInfo(): Promise<Partial<I> | undefined>;
+  /**
+   * The saved info, checked against the plugin's `savedInfo` schema (restore of an available
+   * checkpoint, or any hook that needs all of it).
+   *
+   * @throws `CHECKPOINT_INVALID` when there is none; `CHECKPOINT_SAVED_INFO_INVALID` naming each
+   *   field when it does not match the schema (a damaged or tampered checkpoint)
+   */
+  requireSavedInfo(): Promise<I>;
   readonly signal: AbortSignal;
   readonly logger: Logger;
   readonly progress: ProgressReporter;
@@ -75,14 +109,18 @@ export interface HookContext<P extends JsonObject = JsonObject> {
   readonly restoreId?: string;
 }
 
-/** A hook function. Its return value is published to later hooks (SPEC §2.4). */
-export type Hook<P extends JsonObject = JsonObject> = (
-  context: HookContext<P>,
+/** A hook function. Its return value is published to later hooks (see docs/protocol.md). */
+export type Hook<P = JsonObject, I = JsonObject, C = Record<string, Record<string, unknown>>> = (
+  context: HookContext<P, I, C>,
   // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing is the common case.
 ) => Promise<JsonValue | undefined | void> | JsonValue | undefined | void;
 
 /** The hooks of one operation. Unimplemented hooks are no-ops. */
-export type OperationHooks<P extends JsonObject = JsonObject> = Partial<Record<HookName, Hook<P>>>;
+export type OperationHooks<
+  P = JsonObject,
+  I = JsonObject,
+  C = Record<string, Record<string, unknown>>,
+> = Partial<Record<HookName, Hook<P, I, C>>>;
 
 /** Retry policy of a plugin's hooks: only errors it declares retryable are retried. */
 export interface RetryPolicy {
@@ -94,30 +132,51 @@ export interface RetryPolicy {
   isRetryable(error: unknown): boolean;
 }
 
-/** Options of {@link defineProtectionPlugin}. */
-export interface ProtectionPluginOptions {
+/** JSON schemas of a protection plugin: the parameters of each operation and the saved info. */
+export interface ProtectionPluginSchemas {
+  readonly protect?: JsonSchema;
+  readonly restore?: JsonSchema;
+  readonly delete?: JsonSchema;
+  readonly savedInfo?: JsonSchema;
+}
+
+/**
+ * Options of {@link defineProtectionPlugin}.
+ *
+ * @typeParam S - the plugin's schemas; they type each operation's `context.parameters` and the
+ *   saved info
+ * @typeParam C - the configuration sections; they type `context.config`
+ */
+export interface ProtectionPluginOptions<
+  S extends ProtectionPluginSchemas = ProtectionPluginSchemas,
+  C extends ConfigSections = ConfigSections,
+> {
   /** Short name, e.g. `volume`. */
   name: string;
   /** Resource types it protects. */
   resourceTypes: readonly string[];
   /** JSON schemas of the parameters per operation and of the saved info. */
-  schemas?: {
-    protect?: JsonSchema;
-    restore?: JsonSchema;
-    delete?: JsonSchema;
-    savedInfo?: JsonSchema;
-  };
+  schemas?: S;
   /** Configuration sections it reads from a provider file, each with its JSON schema. */
-  configSections?: Record<string, JsonSchema>;
-  /** Hooks per operation. */
-  hooks: Partial<Record<Operation, OperationHooks>>;
+  configSections?: C;
+  /**
+   * Hooks per operation.
+   *
+   * @remarks `NoInfer`: the schemas alone decide the types; inferring them back from annotated
+   * hook parameters would make TypeScript walk the schema types in reverse (and give up).
+   */
+  hooks: NoInfer<{
+    protect?: OperationHooks<SchemaType<S['protect']>, SchemaType<S['savedInfo']>, ConfigOf<C>>;
+    restore?: OperationHooks<SchemaType<S['restore']>, SchemaType<S['savedInfo']>, ConfigOf<C>>;
+    delete?: OperationHooks<SchemaType<S['delete']>, SchemaType<S['savedInfo']>, ConfigOf<C>>;
+  }>;
   /** A hook that neither settles nor reports progress within this time fails (default: executor's). */
   hookTimeoutMs?: number;
   /** Retry policy for errors the plugin declares retryable. */
   retry?: RetryPolicy;
 }
 
-/** A protection plugin: a branded, versioned {@link ProtectionPluginOptions}. */
+/** A protection plugin: a branded, versioned {@link ProtectionPluginOptions}, as core runs it. */
 export interface ProtectionPlugin extends ProtectionPluginOptions {
   readonly $$type: '@hoard/ProtectionPlugin';
   readonly apiVersion: 1;
@@ -126,9 +185,16 @@ export interface ProtectionPlugin extends ProtectionPluginOptions {
 /**
  * Declares a protection plugin.
  *
+ * @remarks Give the schemas inline (or as `as const` constants): hooks then see typed
+ * `context.parameters`, `context.config` and saved info, with no casts.
  * @param options - supported types, schemas and hooks per operation
  * @returns the branded plugin object that a package exports as a `hoard.protections` entry point
  */
-export function defineProtectionPlugin(options: ProtectionPluginOptions): ProtectionPlugin {
-  return { ...options, $$type: '@hoard/ProtectionPlugin', apiVersion: 1 };
+export function defineProtectionPlugin<
+  const S extends ProtectionPluginSchemas = ProtectionPluginSchemas,
+  const C extends ConfigSections = ConfigSections,
+>(options: ProtectionPluginOptions<S, C>): ProtectionPlugin {
+  // Core validates parameters, configuration and saved info against these very schemas before a
+  // hook sees them, which is what makes the typed view sound; the returned object forgets it.
+  return { ...options, $$type: '@hoard/ProtectionPlugin', apiVersion: 1 } as unknown as ProtectionPlugin;
 }

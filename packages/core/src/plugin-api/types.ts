@@ -1,9 +1,39 @@
+import type { ExtendedJSONSchema, FromExtendedSchema } from 'json-schema-to-ts';
+
 /** A JSON value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 /** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue };
-/** A JSON schema (draft-07 subset understood by ajv), with Hoard's `secret` keyword. */
-export type JsonSchema = { [key: string]: unknown };
+/** Hoard's keyword beyond JSON Schema draft-07: `secret: true` marks a value that is redacted everywhere. */
+type HoardSchemaKeywords = { secret: boolean };
+
+/**
+ * A JSON schema (draft-07, as ajv reads it) with Hoard's `secret` keyword.
+ *
+ * @remarks Written inline in a `define*` call, or as a constant `as const`, it also gives the
+ * TypeScript type of the values it accepts ({@link SchemaType}): one source for validation and types.
+ */
+export type JsonSchema = Exclude<ExtendedJSONSchema<HoardSchemaKeywords>, boolean>;
+
+/**
+ * The TypeScript type of the values schema `S` accepts once Hoard has applied its defaults (a
+ * property with a `default` is always present).
+ *
+ * @remarks `Fallback` when `S` is absent or not a literal schema (e.g. read from a JSON file).
+ */
+export type SchemaType<S, Fallback = JsonObject> = JsonSchema extends S
+  ? Fallback
+  : S extends ExtendedJSONSchema<HoardSchemaKeywords>
+    ? FromExtendedSchema<HoardSchemaKeywords, S>
+    : Fallback;
+
+/** Configuration sections a plugin or bank reads from a provider file: section name → schema. */
+export type ConfigSections = { readonly [section: string]: JsonSchema };
+
+/** The validated configuration a plugin sees: every section it declares, defaults applied. */
+export type ConfigOf<C extends ConfigSections> = ConfigSections extends C
+  ? Record<string, Record<string, unknown>>
+  : { readonly [K in keyof C]: SchemaType<C[K], Record<string, unknown>> };
 
 /** The three operations a protection plugin implements hooks for. */
 export type Operation = 'protect' | 'restore' | 'delete';

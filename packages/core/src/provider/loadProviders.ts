@@ -11,8 +11,7 @@ import { HoardAggregateError, HoardError, isHoardError, messageOf } from '../err
 import type { Bank, BankPlugin } from '../plugin-api/Bank.js';
 import type { Protectable } from '../plugin-api/Protectable.js';
 import type { ProtectionPlugin } from '../plugin-api/ProtectionPlugin.js';
-import type { JsonSchema } from '../plugin-api/types.js';
-import { type CompiledSchema, compileSchema, validate } from '../schema/validation.js';
+import { type CompiledSchema, compileSchema, type SchemaObject, validate } from '../schema/validation.js';
 import type { LoadedProtectionPlugin, Provider, ProviderOptions } from './Provider.js';
 import { type IniEntry, type IniSection, parseIni } from './parseIni.js';
 
@@ -20,7 +19,7 @@ import { type IniEntry, type IniSection, parseIni } from './parseIni.js';
 export const DEFAULT_PROVIDER_DIR = './providers.d';
 
 /** The `[provider]` section's schema (Karbor's keys plus Hoard's tuning keys). */
-export const PROVIDER_SECTION_SCHEMA: JsonSchema = {
+export const PROVIDER_SECTION_SCHEMA: SchemaObject = {
   type: 'object',
   required: ['name', 'id', 'bank'],
   properties: {
@@ -161,8 +160,8 @@ function sectionToObject(section: IniSection, repeated: ReadonlySet<string>): Re
  * oslo.config spells booleans True/False, yes/no, on/off, 1/0 in any case; JSON schema's
  * coercion knows only "true"/"false". Normalise values of boolean-typed keys first.
  */
-function coerceIniBooleans(schema: JsonSchema, data: Record<string, unknown>): void {
-  const properties = (schema['properties'] ?? {}) as Record<string, JsonSchema>;
+function coerceIniBooleans(schema: SchemaObject, data: Record<string, unknown>): void {
+  const properties = (schema['properties'] ?? {}) as Record<string, SchemaObject>;
   for (const [key, value] of Object.entries(data)) {
     if (typeof value !== 'string' || properties[key]?.['type'] !== 'boolean') continue;
     if (/^(true|yes|on|1)$/i.test(value.trim())) data[key] = true;
@@ -405,8 +404,8 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
   }
 
   // Configuration sections: every section declared by the bank or a plugin is validated.
-  const declared = new Map<string, { owner: string; schema: JsonSchema }[]>();
-  const declare = (owner: string, sectionsOf: Record<string, JsonSchema> | undefined): void => {
+  const declared = new Map<string, { owner: string; schema: SchemaObject }[]>();
+  const declare = (owner: string, sectionsOf: Record<string, SchemaObject> | undefined): void => {
     for (const [section, schema] of Object.entries(sectionsOf ?? {})) {
       declared.set(section, [...(declared.get(section) ?? []), { owner, schema }]);
     }

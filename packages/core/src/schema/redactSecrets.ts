@@ -1,9 +1,8 @@
-import type { JsonSchema } from '../plugin-api/types.js';
-import { REDACTED } from './validation.js';
+import { REDACTED, type SchemaObject } from './validation.js';
 
-function asSchema(value: unknown): JsonSchema | undefined {
+function asSchema(value: unknown): SchemaObject | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as JsonSchema)
+    ? (value as SchemaObject)
     : undefined;
 }
 
@@ -13,12 +12,12 @@ function asSchema(value: unknown): JsonSchema | undefined {
  * @remarks Follows `properties`, `patternProperties`, `additionalProperties`, `items` and the
  * `allOf`/`anyOf`/`oneOf` branches; a value under several branches is redacted if any marks it.
  */
-export function redactSecrets<T>(schema: JsonSchema | undefined, value: T): T {
+export function redactSecrets<T>(schema: SchemaObject | undefined, value: T): T {
   if (schema === undefined) return value;
   return redact(schema, value) as T;
 }
 
-function redact(schema: JsonSchema, value: unknown): unknown {
+function redact(schema: SchemaObject, value: unknown): unknown {
   if (schema['secret'] === true) return REDACTED;
   for (const combinator of ['allOf', 'anyOf', 'oneOf']) {
     const branches = schema[combinator];

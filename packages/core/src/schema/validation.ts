@@ -1,7 +1,12 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ErrorCode } from '../errors/codes.js';
 import { HoardAggregateError, HoardError } from '../errors/HoardError.js';
-import type { JsonSchema } from '../plugin-api/types.js';
+
+/**
+ * A JSON schema as core's internals read it: any object. Authors write {@link SchemaObject}s, which
+ * are assignable to this.
+ */
+export type SchemaObject = { readonly [key: string]: unknown };
 
 /** The placeholder written in place of a secret value. */
 export const REDACTED = '***';
@@ -19,7 +24,7 @@ const configAjv = createAjv(true);
 
 /** A compiled schema with the owner it is blamed on. */
 export interface CompiledSchema {
-  readonly schema: JsonSchema;
+  readonly schema: SchemaObject;
   readonly owner: string;
   readonly validate: ValidateFunction;
 }
@@ -32,7 +37,7 @@ export interface CompiledSchema {
  * @param options - `coerce: true` for configuration from INI files (strings to numbers/booleans)
  */
 export function compileSchema(
-  schema: JsonSchema,
+  schema: SchemaObject,
   owner: string,
   options: { coerce?: boolean } = {},
 ): CompiledSchema {
