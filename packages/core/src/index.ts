@@ -43,12 +43,15 @@ export {
   type ProgressReporter,
   type ProtectionPlugin,
   type ProtectionPluginOptions,
+  type ProtectionPluginSchemas,
   type PublishedValues,
   type ResourceBankSection,
   type RetryPolicy,
   type WorkPool,
 } from './plugin-api/ProtectionPlugin.js';
 export {
+  type ConfigOf,
+  type ConfigSections,
   type HookName,
   type JsonObject,
   type JsonSchema,

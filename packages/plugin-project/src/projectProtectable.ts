@@ -2,7 +2,6 @@ import { defineProtectable, HoardError, type Resource } from '@hoard/core';
 import {
   OPENSTACK_CONFIG_SECTIONS,
   OPENSTACK_RESOURCE_TYPES,
-  type OpenStackConfig,
   OpenStackError,
   sessionFor,
 } from '@hoard/openstack';
