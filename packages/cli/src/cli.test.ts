@@ -530,6 +530,42 @@ describe('cancel', () => {
   });
 });
 
+describe('cancel of a hook that ignores its signal', () => {
+  it('SIGTERM records the cancel after cancel_grace and exits 130, even with the hook still pending', async () => {
+    const { spawn } = await import('node:child_process');
+    const { HOARD_BIN } = await import('./testing/cliHarness.js');
+    const root = await scratchDir('hoard-cancel-stuck-');
+    await writeFiles(root, {
+      ...fakePluginPackage('acme-stuck', { types: ['Acme::Stuck'], hang: 'ignoring-signal' }),
+      'providers.d/stuck.conf':
+        '[provider]\nname = stuck\nid = 10\nbank = @hoard/bank-fs\nplugin = acme-stuck\ncancel_grace = 1\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n',
+    });
+    const child = spawn(
+      process.execPath,
+      [HOARD_BIN, 'protect', '--provider', 'stuck', '--resource', 'Acme::Stuck#1', '--json'],
+      { cwd: root },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes('"task-started"')) resolve();
+      });
+    });
+    child.kill('SIGTERM');
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await exited;
+    clearTimeout(timeout);
+    expect(code).toBe(130);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'error', reason: 'cancelled' });
+  });
+});
+
 describe("Karbor's openstack-infra.conf, converted by changing package names", () => {
   it('loads as a provider with the four plugins and the Swift bank', async () => {
     const { fileURLToPath } = await import('node:url');

@@ -61,8 +61,11 @@ export function fakePluginPackage(
     exportApiVersion?: number;
     types?: string[];
     protectSchema?: unknown;
-    /** The protect `main` hook waits until it is aborted. */
-    hang?: boolean;
+    /**
+     * The protect `main` hook waits until it is aborted (`true`), or for ever, ignoring its signal
+     * and keeping a timer alive (`'ignoring-signal'`).
+     */
+    hang?: boolean | 'ignoring-signal';
   } = {},
 ): Record<string, string> {
   const types = options.types ?? [`Acme::${name}::Thing`];
@@ -91,9 +94,11 @@ export const thingProtection = {
   name: 'thing', resourceTypes: ${JSON.stringify(types)},
   schemas: { protect: ${JSON.stringify(options.protectSchema ?? { type: 'object' })} },
   hooks: { protect: { main: ${
-    options.hang
-      ? '(context) => new Promise((_resolve, reject) => context.signal.addEventListener("abort", () => reject(context.signal.reason)))'
-      : 'async () => {}'
+    options.hang === 'ignoring-signal'
+      ? '() => new Promise(() => { setInterval(() => {}, 1000); })'
+      : options.hang
+        ? '(context) => new Promise((_resolve, reject) => context.signal.addEventListener("abort", () => reject(context.signal.reason)))'
+        : 'async () => {}'
   } } },
 };
 `,

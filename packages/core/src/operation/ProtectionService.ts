@@ -181,6 +181,7 @@ export class ProtectionService {
     return executeFlow({
       flow,
       concurrency: options.concurrency ?? this.provider.options.concurrency,
+      abortGraceMs: this.provider.options.cancelGraceSeconds * 1000,
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
       ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
       isNoop: (t) => hookOf(t) === undefined,

@@ -23,6 +23,12 @@ export interface ProviderOptions {
   leaseExpireSeconds: number;
   /** Lease renewal interval in seconds (`lease_renew_window`, default 100). */
   leaseRenewSeconds: number;
+  /**
+   * After a cancel or a failure, how long running hooks are awaited before they are given up on
+   * and recorded as cancelled (`cancel_grace`, default 30): a hook that ignores its abort signal
+   * cannot hold the operation open longer than this.
+   */
+  cancelGraceSeconds: number;
 }
 
 /**

@@ -34,6 +34,7 @@ export const PROVIDER_SECTION_SCHEMA: SchemaObject = {
     hook_timeout: { type: 'integer', minimum: 1, default: 1800 },
     lease_expire_window: { type: 'integer', minimum: 1, default: 120 },
     lease_renew_window: { type: 'integer', minimum: 1, default: 100 },
+    cancel_grace: { type: 'integer', minimum: 0, maximum: 3600, default: 30 },
   },
 };
 
@@ -463,6 +464,7 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
     hookTimeoutSeconds: header['hook_timeout'] as number,
     leaseExpireSeconds: header['lease_expire_window'] as number,
     leaseRenewSeconds: header['lease_renew_window'] as number,
+    cancelGraceSeconds: header['cancel_grace'] as number,
   };
   let bank: Promise<Bank> | undefined;
   return {

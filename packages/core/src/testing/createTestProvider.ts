@@ -55,6 +55,7 @@ export function createTestProvider(options: TestProviderOptions): Provider & { b
       hookTimeoutSeconds: 60,
       leaseExpireSeconds: 120,
       leaseRenewSeconds: 100,
+      cancelGraceSeconds: 30,
       ...options.options,
     },
     warnings: [],
