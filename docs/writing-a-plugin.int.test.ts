@@ -57,10 +57,21 @@ describe('docs/writing-a-plugin.md', () => {
     const plugins = runHoard(['plugins', 'list', '--json'], { cwd: project });
     expect(plugins.code).toBe(0);
     const listed =
-      plugins.json<{ name: string; error?: unknown; entryPoints: { kind?: string; error?: unknown }[] }[]>();
+      plugins.json<
+        {
+          name: string;
+          error?: unknown;
+          resourceTypes: string[];
+          entryPoints: { group: string; error?: unknown }[];
+        }[]
+      >();
     const mine = listed.find((p) => p.name === 'hoard-plugin-file');
     expect(mine?.error).toBeUndefined();
-    expect(mine?.entryPoints.map((e) => e.kind)).toEqual(['@hoard/Protectable', '@hoard/ProtectionPlugin']);
+    expect(mine?.resourceTypes).toEqual(['Example::Local::File']);
+    expect(mine?.entryPoints).toEqual([
+      { group: 'hoard.protectables', name: 'file', target: './index.js#fileProtectable' },
+      { group: 'hoard.protections', name: 'file', target: './index.js#fileProtectionPlugin' },
+    ]);
 
     const protect = runHoard(
       ['protect', '--provider', 'files', '--resource', `Example::Local::File#${note}`, '--json'],

@@ -49,7 +49,7 @@ function ioError(
 }
 
 /**
- * A bank over a local directory (SPEC §4.2).
+ * A bank over a local directory (docs/protocol.md, "Banks").
  *
  * @remarks Writes go to a temporary file in the target directory, are fsynced and renamed into
  * place, so a reader sees the old object or the new one. Keys are validated by core's

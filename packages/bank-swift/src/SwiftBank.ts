@@ -89,7 +89,7 @@ async function* segmentsOf(
 }
 
 /**
- * A bank on a Swift container (SPEC §4.2).
+ * A bank on a Swift container (docs/protocol.md, "Banks").
  *
  * @remarks Small objects are one PUT (atomic in Swift). Larger ones are static large objects: the
  * segments go to `<container>_segments`, then one manifest PUT makes the object appear whole.

@@ -31,7 +31,7 @@ ${extra}
 file_system_bank_path = ${bankPath}
 `;
 
-describe('hoard flow (SPEC §2.3)', () => {
+describe('hoard flow (docs/protocol.md, "hoard flow")', () => {
   it('prints every task and exactly the rule edges as JSON', () => {
     const run = runHoard([
       'flow',

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '@hoard/core';
 
-/** CLI exit codes (SPEC §6). */
+/** CLI exit codes (docs/protocol.md, "Errors and exit codes"). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, configuration: 3, cancelled: 130 } as const;
 
 const CONFIGURATION: ReadonlySet<string> = new Set<ErrorCode>([

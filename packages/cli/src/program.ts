@@ -29,7 +29,7 @@ export interface RunCliOptions {
 }
 
 /**
- * Runs the `hoard` command line and returns its exit code (SPEC §6).
+ * Runs the `hoard` command line and returns its exit code (docs/protocol.md, "Errors and exit codes").
  *
  * @param argv - the arguments after the program name
  */
@@ -44,7 +44,11 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      "\nExit codes: 0 ok, 1 operation failed, 2 usage or input error, 3 configuration error, 130 cancelled.\nThe protocol (hooks, checkpoints, banks, provider files, parameters, errors): docs/protocol.md in Hoard's repository.\n",
+    );
 
   const contextOf = (command: Command): CommandContext => {
     const opts = command.optsWithGlobals() as {
@@ -81,7 +85,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
 
   program
     .command('flow')
-    .description('print the flow the compiler builds for a resource graph (SPEC §2.3)')
+    .description('print the flow the compiler builds for a resource graph (docs/protocol.md, "hoard flow")')
     .requiredOption('--graph <file>', 'resource graph JSON file')
     .requiredOption('--operation <operation>', 'protect, restore or delete')
     .option('--provider <name>', 'drop tasks of hooks this provider does not implement')
@@ -191,7 +195,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .description('protect resources and their dependencies into a new checkpoint')
     .requiredOption('--provider <name>', 'provider name or id')
     .requiredOption('--resource <TYPE#ID...>', 'resources to protect (repeatable)')
-    .option('--parameters <file>', 'parameters JSON file (SPEC §5.3)')
+    .option('--parameters <file>', 'parameters JSON file (docs/protocol.md, "Parameters")')
     .option('--dry-run', 'print the resource graph, compiled order and validated parameters; write nothing')
     .option('--concurrency <n>', 'most hooks running at once')
     .addOption(providerDir())
@@ -217,7 +221,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .description('restore a checkpoint')
     .requiredOption('--provider <name>', 'provider name or id')
     .requiredOption('--checkpoint <id>', 'checkpoint id')
-    .option('--parameters <file>', 'parameters JSON file (SPEC §5.3)')
+    .option('--parameters <file>', 'parameters JSON file (docs/protocol.md, "Parameters")')
     .option('--concurrency <n>', 'most hooks running at once')
     .addOption(providerDir())
     .addOption(logLevel())

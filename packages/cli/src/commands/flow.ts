@@ -71,7 +71,7 @@ function human(flow: Flow): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `hoard flow`: the machine-readable view of the compiler (SPEC §2.3). */
+/** `hoard flow`: the machine-readable view of the compiler (docs/protocol.md, "hoard flow"). */
 export async function flowCommand(context: CommandContext, options: FlowCommandOptions): Promise<number> {
   if (!OPERATIONS.includes(options.operation as Operation)) {
     throw usageError(`--operation must be one of ${OPERATIONS.join(', ')}, got '${options.operation}'`);

@@ -7,7 +7,7 @@ export const MAX_BANK_KEY_BYTES = 1024;
 const SEGMENT = /^(?:[A-Za-z0-9._~@-]|%[0-9A-Fa-f]{2})+$/;
 
 /**
- * Checks a bank key (SPEC §4.2) and returns its segments.
+ * Checks a bank key (docs/protocol.md, "Banks") and returns its segments.
  *
  * @remarks Every bank calls this before touching storage, so a hostile key (`..`, absolute paths,
  * NUL, backslashes, over-long keys) is refused the same way everywhere.

@@ -13,7 +13,7 @@ import type {
 
 const CHECKPOINT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Bank keys of the checkpoint layout (SPEC §4.3). */
+/** Bank keys of the checkpoint layout (docs/protocol.md, "Banks"). */
 export const checkpointKeys = {
   root: (id: string) => `checkpoints/${id}/`,
   metadata: (id: string) => `checkpoints/${id}/metadata.json`,
@@ -44,7 +44,7 @@ export interface ListCheckpointsOptions {
 }
 
 /**
- * Reads and writes checkpoints in a bank, in the layout of SPEC §4.3.
+ * Reads and writes checkpoints in a bank, in the layout of docs/protocol.md,
  *
  * @remarks Checkpoint ids are UUIDv7, so they sort by creation time and listing newest-first
  * needs only the index keys, not every checkpoint's metadata.

@@ -2,10 +2,10 @@ import type { ResourceStatus } from '../executor/executeFlow.js';
 import type { ResourceGraphDocument } from '../graph/ResourceGraph.js';
 import type { JsonObject } from '../plugin-api/types.js';
 
-/** Status of a checkpoint (SPEC §4.1). */
+/** Status of a checkpoint (docs/protocol.md, "Checkpoints"). */
 export type CheckpointStatus = 'protecting' | 'available' | 'error' | 'deleting' | 'error-deleting';
 
-/** Status of a restore (SPEC §4.1). */
+/** Status of a restore (docs/protocol.md, "Checkpoints"). */
 export type RestoreStatus = 'in_progress' | 'success' | 'fail';
 
 /** A serialised error as stored in a bank. */

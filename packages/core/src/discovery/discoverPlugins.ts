@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HoardError, isHoardError, messageOf } from '../errors/HoardError.js';
 
-/** The entry point groups a package may declare (SPEC §5.2). */
+/** The entry point groups a package may declare (docs/protocol.md, "Discovery"). */
 export type EntryPointGroup = 'hoard.protectables' | 'hoard.protections' | 'hoard.banks';
 /** Every entry point group. */
 export const ENTRY_POINT_GROUPS: readonly EntryPointGroup[] = [

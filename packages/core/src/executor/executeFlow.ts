@@ -3,7 +3,7 @@ import { FLOW_HOOK_IDS, type Flow, taskHookName } from '../flow/Flow.js';
 import type { ProgressReporter, PublishedValues, RetryPolicy } from '../plugin-api/ProtectionPlugin.js';
 import { HOOK_NAMES, type HookName, type JsonValue, resourceKey } from '../plugin-api/types.js';
 
-/** Final status of one resource after an operation (SPEC §3). */
+/** Final status of one resource after an operation (docs/protocol.md, "The executor"). */
 export type ResourceStatus = 'done' | 'failed' | 'skipped' | 'cancelled';
 
 /** One resource's outcome. */
@@ -103,7 +103,7 @@ class TaskAbort {
 }
 
 /**
- * Runs a flow: a topological scheduler, parallel and bounded (SPEC §3).
+ * Runs a flow: a topological scheduler, parallel and bounded (docs/protocol.md, "The executor").
  *
  * @remarks Starts every task whose predecessors all succeeded, at most `concurrency` hooks at
  * once. When a hook fails, no new task starts; running hooks get their signal aborted and are

@@ -7,7 +7,7 @@ import {
   resourceKey,
 } from '../plugin-api/types.js';
 
-/** A hook's name as it appears in task ids and `hoard flow` output (SPEC §2.3). */
+/** A hook's name as it appears in task ids and `hoard flow` output (docs/protocol.md, "hoard flow"). */
 export type FlowHookId = 'prepare_begin' | 'prepare_finish' | 'main' | 'complete';
 
 /** Flow hook ids by {@link HookName}. */
@@ -50,7 +50,7 @@ export function taskId(flow: Flow, t: number): string {
   return `${resourceKey(resource)}/${FLOW_HOOK_IDS[taskHookName(flow, t)]}`;
 }
 
-/** The JSON form of a flow printed by `hoard flow --json` (SPEC §2.3). */
+/** The JSON form of a flow printed by `hoard flow --json` (docs/protocol.md, "hoard flow"). */
 export interface FlowDocument {
   operation: Operation;
   tasks: { id: string; resource: ResourceRef; hook: FlowHookId }[];

@@ -28,7 +28,7 @@ function closureOfFlow(flow: Flow): Set<string> {
 }
 
 /**
- * The required partial order of SPEC §2.2, derived independently of the compiler from what the six
+ * The required partial order of docs/protocol.md, "The six ordering rules", derived independently of the compiler from what the six
  * rules imply: from X/prepare_begin one reaches the begin of every proper descendant and the
  * finish, main and complete of every ancestor-or-self of a descendant-or-self of X; from
  * X/prepare_finish the finish of every proper ancestor and main/complete of every ancestor-or-self;

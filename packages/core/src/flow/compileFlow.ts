@@ -8,7 +8,7 @@ const MAIN = 2;
 const COMPLETE = 3;
 
 /**
- * Compiles a resource graph into the flow of one operation (SPEC §2.2).
+ * Compiles a resource graph into the flow of one operation (docs/protocol.md, "The six ordering rules").
  *
  * @remarks A pure function. Walks the graph depth-first from its roots, visiting every resource
  * once however many parents it has, and emits exactly the edges of the six ordering rules:

@@ -2,7 +2,7 @@ import type { Flow } from './Flow.js';
 
 /**
  * Drops tasks of unimplemented hooks while keeping the order among the remaining tasks
- * (SPEC §2.2): a dropped task's predecessors are connected to its successors.
+ * (docs/protocol.md, "The six ordering rules"): a dropped task's predecessors are connected to its successors.
  *
  * @remarks A task is dropped only when it has at most one predecessor or at most one successor,
  * so dropping never multiplies edges (a no-op task between many predecessors and many successors

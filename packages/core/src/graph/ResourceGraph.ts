@@ -6,7 +6,7 @@ export interface GraphDocumentResource extends Resource {
   dependsOn?: ResourceRef[];
 }
 
-/** The JSON form of a resource graph (SPEC §2.3), as `hoard flow --graph` reads it and checkpoints store it. */
+/** The JSON form of a resource graph (docs/protocol.md, "hoard flow"), as `hoard flow --graph` reads it and checkpoints store it. */
 export interface ResourceGraphDocument {
   resources: GraphDocumentResource[];
 }
@@ -111,7 +111,7 @@ export class ResourceGraph {
     return roots;
   }
 
-  /** The JSON document form (SPEC §2.3). */
+  /** The JSON document form (docs/protocol.md, "hoard flow"). */
   toDocument(): ResourceGraphDocument {
     return {
       resources: this.resources.map((resource, i) => {

@@ -10,7 +10,7 @@ const referenceSchema = {
   properties: { type: { type: 'string', minLength: 1 }, id: { type: 'string', minLength: 1 } },
 };
 
-/** The JSON schema of a resource graph document (SPEC §2.3). */
+/** The JSON schema of a resource graph document (docs/protocol.md, "hoard flow"). */
 export const RESOURCE_GRAPH_SCHEMA = {
   type: 'object',
   required: ['resources'],

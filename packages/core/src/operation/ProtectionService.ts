@@ -27,7 +27,7 @@ import { type ParametersDocument, redactParameters, resolveParameters } from './
 
 /** Options shared by every operation. */
 export interface OperationOptions {
-  /** Parameters in Karbor's format (SPEC §5.3). */
+  /** Parameters in Karbor's format (docs/protocol.md, "Parameters"). */
   parameters?: ParametersDocument;
   /** Name of the parameters file, for messages. */
   parametersFile?: string;
@@ -68,7 +68,7 @@ function leaseOwner(operation: string, id: string): string {
 }
 
 /**
- * Runs protect, restore and delete for one provider (SPEC §2–§4).
+ * Runs protect, restore and delete for one provider (docs/protocol.md, "Hooks" to "Banks").
  *
  * @remarks One instance per operation, resolved from a child container (see `createProtectionService`).
  */

@@ -7,7 +7,7 @@ import { validate } from '../schema/validation.js';
 import { readJsonFile } from '../util/parseJsonFile.js';
 
 /**
- * Operation parameters in Karbor's format (SPEC §5.3): keyed by resource type or by resource key;
+ * Operation parameters in Karbor's format (docs/protocol.md, "Parameters"): keyed by resource type or by resource key;
  * a key entry overrides the type entry field by field.
  */
 export type ParametersDocument = Record<string, JsonObject>;

@@ -32,7 +32,7 @@ export interface ProviderOptions {
 }
 
 /**
- * A provider: one bank and a set of protection plugins, loaded from a `.conf` file (SPEC §5).
+ * A provider: one bank and a set of protection plugins, loaded from a `.conf` file (docs/protocol.md, "Providers").
  */
 export interface Provider {
   readonly id: string;

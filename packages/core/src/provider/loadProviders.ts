@@ -15,7 +15,7 @@ import { type CompiledSchema, compileSchema, type SchemaObject, validate } from 
 import type { LoadedProtectionPlugin, Provider, ProviderOptions } from './Provider.js';
 import { type IniEntry, type IniSection, parseIni } from './parseIni.js';
 
-/** Default provider directory (SPEC §5.1). */
+/** Default provider directory (docs/protocol.md, "Providers"). */
 export const DEFAULT_PROVIDER_DIR = './providers.d';
 
 /** The `[provider]` section's schema (Karbor's keys plus Hoard's tuning keys). */
