@@ -487,6 +487,74 @@ describe('protect → list → restore → delete through the CLI', () => {
   });
 });
 
+describe('checkpoint show and restore records', () => {
+  it('shows effective parameters and saved info; lists, shows and deletes restore records', async () => {
+    const root = await scratchDir('hoard-cli-records-');
+    await writeFiles(root, {
+      'providers.d/local.conf': localProvider('../bank'),
+      'app/a.txt': 'a',
+      'app/tmp/scratch': 'x',
+      'params.json': JSON.stringify({ 'Hoard::Local::Directory': { exclude: ['tmp'] } }),
+    });
+    const resource = `Hoard::Local::Directory#${path.join(root, 'app')}`;
+    const protect = runHoard(
+      ['protect', '--provider', 'local', '--resource', resource, '--parameters', 'params.json', '--json'],
+      { cwd: root },
+    );
+    expect(protect.code).toBe(0);
+    const { id } = protect.json<{ id: string }>();
+    const show = runHoard(['checkpoint', 'show', id, '--provider', 'local', '--json'], { cwd: root });
+    expect(show.code).toBe(0);
+    const details = show.json<{
+      resourceDetails: Record<string, { parameters: unknown; savedInfo: { files: { path: string }[] } }>;
+    }>().resourceDetails[resource];
+    expect(details?.parameters).toEqual({ exclude: ['tmp'] });
+    expect(details?.savedInfo.files.map((f) => f.path)).toEqual(['a.txt']);
+    const human = runHoard(['checkpoint', 'show', id, '--provider', 'local'], { cwd: root });
+    expect(human.stdout).toContain('    parameters  {"exclude":["tmp"]}');
+    expect(human.stdout).toContain('    saved info  {"root":');
+
+    const none = runHoard(['restore', 'list', '--provider', 'local', '--json'], { cwd: root });
+    expect(none.json()).toEqual([]);
+    const restores: string[] = [];
+    for (const target of ['r1', 'r2']) {
+      await writeFiles(root, {
+        [`${target}.json`]: JSON.stringify({ [resource]: { target: path.join(root, target) } }),
+      });
+      const run = runHoard(
+        ['restore', '--provider', 'local', '--checkpoint', id, '--parameters', `${target}.json`, '--json'],
+        { cwd: root },
+      );
+      expect(run.code).toBe(0);
+      restores.push(run.json<{ id: string }>().id);
+    }
+    const list = runHoard(['restore', 'list', '--provider', 'local', '--checkpoint', id, '--json'], {
+      cwd: root,
+    });
+    expect(list.code).toBe(0);
+    expect(list.json<{ id: string; status: string }[]>().map((r) => [r.id, r.status])).toEqual([
+      [restores[1], 'success'],
+      [restores[0], 'success'],
+    ]);
+    const one = runHoard(['restore', 'show', restores[0]!, '--provider', 'local', '--json'], { cwd: root });
+    expect(one.json<{ checkpointId: string }>().checkpointId).toBe(id);
+    const deleted = runHoard(['restore', 'delete', restores[0]!, '--provider', 'local', '--json'], {
+      cwd: root,
+    });
+    expect(deleted.json()).toEqual({ id: restores[0], deleted: true });
+    const after = runHoard(['restore', 'list', '--provider', 'local', '--json'], { cwd: root });
+    expect(after.json<{ id: string }[]>().map((r) => r.id)).toEqual([restores[1]]);
+    // The restored files stay: deleting a record deletes no data.
+    expect(await readFile(path.join(root, 'r1', 'a.txt'), 'utf8')).toBe('a');
+    const gone = runHoard(['restore', 'show', restores[0]!, '--provider', 'local', '--json'], { cwd: root });
+    expect(gone.code).toBe(2);
+    expect(gone.json<{ error: { code: string } }>().error.code).toBe('RESTORE_NOT_FOUND');
+    const noCheckpoint = runHoard(['restore', '--provider', 'local', '--json'], { cwd: root });
+    expect(noCheckpoint.code).toBe(2);
+    expect(noCheckpoint.json<{ error: { message: string } }>().error.message).toContain('--checkpoint');
+  });
+});
+
 describe('cancel', () => {
   it('SIGINT aborts running hooks, exits 130 and leaves the checkpoint error (cancelled)', async () => {
     const { spawn } = await import('node:child_process');

@@ -29,6 +29,8 @@ const USAGE: ReadonlySet<string> = new Set<ErrorCode>([
   'RESOURCE_KEY_INVALID',
   'RESOURCE_NOT_FOUND',
   'RESOURCE_TYPE_UNKNOWN',
+  'RESTORE_IN_PROGRESS',
+  'RESTORE_NOT_FOUND',
   'USAGE_INVALID',
 ]);
 

@@ -14,10 +14,15 @@ import {
   protectableTypesCommand,
 } from './commands/protectable.js';
 import { providerListCommand, providerShowCommand } from './commands/provider.js';
-import { restoreCommand } from './commands/restore.js';
+import {
+  restoreCommand,
+  restoreDeleteCommand,
+  restoreListCommand,
+  restoreShowCommand,
+} from './commands/restore.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './exitCodes.js';
-import { type Io, processIo, reportError } from './output.js';
+import { type Io, processIo, reportError, usageError } from './output.js';
 
 const VERSION = '0.1.0';
 
@@ -43,6 +48,9 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .description('Application data protection: protect, restore and delete resources into a bank')
     .version(VERSION)
     .exitOverride()
+    // Options belong to the command they follow, so `restore --provider` and `restore list
+    // --provider` do not compete for the same option.
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
@@ -216,11 +224,11 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       },
     );
 
-  program
+  const restore = program
     .command('restore')
-    .description('restore a checkpoint')
-    .requiredOption('--provider <name>', 'provider name or id')
-    .requiredOption('--checkpoint <id>', 'checkpoint id')
+    .description('restore a checkpoint; restore list|show|delete manage restore records')
+    .option('--provider <name>', 'provider name or id')
+    .option('--checkpoint <id>', 'checkpoint id')
     .option('--parameters <file>', 'parameters JSON file (docs/protocol.md, "Parameters")')
     .option('--concurrency <n>', 'most hooks running at once')
     .addOption(providerDir())
@@ -228,12 +236,49 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .addOption(json())
     .action(
       async (
-        opts: { provider: string; checkpoint: string; parameters?: string; concurrency?: string },
+        opts: { provider?: string; checkpoint?: string; parameters?: string; concurrency?: string },
         command: Command,
       ) => {
-        await action((context) => restoreCommand(context, opts))(opts, command);
+        await action((context) => {
+          if (opts.provider === undefined) throw usageError('hoard restore needs --provider <name>');
+          return restoreCommand(context, { ...opts, provider: opts.provider });
+        })(opts, command);
       },
     );
+  restore
+    .command('list')
+    .description('list restore records, newest first')
+    .requiredOption('--provider <name>', 'provider name or id')
+    .option('--checkpoint <id>', 'only restores of this checkpoint')
+    .option('--limit <n>', 'at most this many')
+    .addOption(providerDir())
+    .addOption(json())
+    .action(async (opts: { provider: string; checkpoint?: string; limit?: string }, command: Command) => {
+      await action((context) => restoreListCommand(context, opts))(opts, command);
+    });
+  restore
+    .command('show')
+    .description('show one restore record with per-resource status and results')
+    .argument('<id>', 'restore id')
+    .requiredOption('--provider <name>', 'provider name or id')
+    .addOption(providerDir())
+    .addOption(json())
+    .action(async (id: string, opts: { provider: string }, command: Command) => {
+      await action((context) => restoreShowCommand(context, { provider: opts.provider, id }))(opts, command);
+    });
+  restore
+    .command('delete')
+    .description('delete a restore record (what the restore created is left in place)')
+    .argument('<id>', 'restore id')
+    .requiredOption('--provider <name>', 'provider name or id')
+    .addOption(providerDir())
+    .addOption(json())
+    .action(async (id: string, opts: { provider: string }, command: Command) => {
+      await action((context) => restoreDeleteCommand(context, { provider: opts.provider, id }))(
+        opts,
+        command,
+      );
+    });
 
   const checkpoint = program.command('checkpoint').description("checkpoints in a provider's bank");
   checkpoint

@@ -11,6 +11,7 @@ import 'reflect-metadata';
 
 export { checkpointKeys, type ListCheckpointsOptions } from './checkpoint/CheckpointStore.js';
 export type {
+  CheckpointDetails,
   CheckpointMetadata,
   CheckpointRecord,
   CheckpointStatus,

@@ -37,9 +37,7 @@ export {
 export {
   type CheckpointView,
   defineProtectionPlugin,
-  type Hook,
   type HookContext,
-  type OperationHooks,
   type ProgressReporter,
   type ProtectionPlugin,
   type ProtectionPluginOptions,
@@ -50,7 +48,6 @@ export {
   type WorkPool,
 } from './plugin-api/ProtectionPlugin.js';
 export {
-  type ConfigOf,
   type ConfigSections,
   type HookName,
   type JsonObject,

@@ -52,9 +52,19 @@ export async function checkpointShowCommand(
   options: { provider: string; id: string },
 ): Promise<number> {
   const { service } = await openService(context, options.provider);
-  const checkpoint = await service.getCheckpoint(options.id);
+  const checkpoint = await service.describeCheckpoint(options.id);
   if (context.json) printJson(context.io, checkpoint);
-  else context.io.stdout(describeCheckpoint(checkpoint));
+  else {
+    const lines = [describeCheckpoint(checkpoint).trimEnd()];
+    for (const [key, details] of Object.entries(checkpoint.resourceDetails)) {
+      lines.push(`  ${key}`, `    parameters  ${JSON.stringify(details.parameters)}`);
+      if (details.savedInfo !== undefined) {
+        const info = JSON.stringify(details.savedInfo);
+        lines.push(`    saved info  ${info.length > 400 ? `${info.slice(0, 400)}… (--json for all)` : info}`);
+      }
+    }
+    context.io.stdout(`${lines.join('\n')}\n`);
+  }
   return EXIT.ok;
 }
 

@@ -201,4 +201,32 @@ export class CheckpointStore {
   async readRestore(id: string): Promise<RestoreRecord | undefined> {
     return this.getJson<RestoreRecord>(checkpointKeys.restore(id));
   }
+
+  /**
+   * Restore records, newest first (restore ids sort by creation time), optionally of one
+   * checkpoint.
+   */
+  async listRestores(options: { checkpointId?: string; limit?: number } = {}): Promise<RestoreRecord[]> {
+    const ids: string[] = [];
+    for await (const object of this.bank.list({ prefix: 'restores/' })) {
+      const name = object.key.slice('restores/'.length);
+      if (name.endsWith('.json') && CheckpointStore.isValidId(name.slice(0, -'.json'.length)))
+        ids.push(name.slice(0, -'.json'.length));
+    }
+    ids.sort().reverse();
+    const out: RestoreRecord[] = [];
+    for (const id of ids) {
+      if (options.limit !== undefined && out.length >= options.limit) break;
+      const record = await this.readRestore(id);
+      if (record === undefined) continue; // deleted meanwhile
+      if (options.checkpointId !== undefined && record.checkpointId !== options.checkpointId) continue;
+      out.push(record);
+    }
+    return out;
+  }
+
+  /** Deletes a restore record (never what the restore created). */
+  async deleteRestore(id: string): Promise<void> {
+    await this.bank.delete(checkpointKeys.restore(id));
+  }
 }

@@ -55,6 +55,12 @@ export interface CheckpointRecord extends CheckpointMetadata {
   error?: StoredError;
 }
 
+/** A checkpoint with what each resource was protected with and what it recorded. */
+export interface CheckpointDetails extends CheckpointRecord {
+  /** By resource key: protect parameters in effect and saved info, secrets redacted. */
+  resourceDetails: Record<string, { parameters: JsonObject; savedInfo?: JsonObject }>;
+}
+
 /** `restores/<restoreId>.json`. */
 export interface RestoreRecord {
   id: string;

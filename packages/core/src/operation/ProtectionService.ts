@@ -3,7 +3,12 @@ import { hostname } from 'node:os';
 import PQueue from 'p-queue';
 import { inject, injectable } from 'tsyringe';
 import { CheckpointStore, checkpointKeys, storedError } from '../checkpoint/CheckpointStore.js';
-import type { CheckpointRecord, CheckpointStatusRecord, RestoreRecord } from '../checkpoint/types.js';
+import type {
+  CheckpointDetails,
+  CheckpointRecord,
+  CheckpointStatusRecord,
+  RestoreRecord,
+} from '../checkpoint/types.js';
 import { TOKENS } from '../di/tokens.js';
 import { HoardAggregateError, HoardError, messageOf } from '../errors/HoardError.js';
 import { type ExecuteFlowResult, type ExecutorEvent, executeFlow } from '../executor/executeFlow.js';
@@ -21,6 +26,7 @@ import {
   resourceKey,
 } from '../plugin-api/types.js';
 import type { LoadedProtectionPlugin, Provider } from '../provider/Provider.js';
+import { redactSecrets } from '../schema/redactSecrets.js';
 import { validate } from '../schema/validation.js';
 import { createHookContext } from './createHookContext.js';
 import { type ParametersDocument, redactParameters, resolveParameters } from './resolveParameters.js';
@@ -536,6 +542,66 @@ export class ProtectionService {
   /** Shows one checkpoint. */
   getCheckpoint(id: string): Promise<CheckpointRecord> {
     return this.checkpoints.get(id);
+  }
+
+  /**
+   * One checkpoint with, for each resource, the protect parameters in effect (type and key
+   * entries merged, schema defaults applied) and its saved info, secrets redacted in both.
+   */
+  async describeCheckpoint(id: string): Promise<CheckpointDetails> {
+    const checkpoint = await this.checkpoints.get(id);
+    const document = checkpoint.parameters as ParametersDocument;
+    const resources: CheckpointDetails['resourceDetails'] = {};
+    for (const resource of checkpoint.graph.resources) {
+      const key = resourceKey(resource);
+      const loaded = this.provider.pluginByType.get(resource.type);
+      const parameters: JsonObject = structuredClone({ ...document[resource.type], ...document[key] });
+      // Defaults are applied by validating; problems were reported when the protect ran.
+      if (loaded?.schemas.protect !== undefined) validate(loaded.schemas.protect, parameters);
+      const savedInfo = await this.checkpoints.readSavedInfo(id, key);
+      resources[key] = {
+        parameters: redactSecrets(loaded?.schemas.protect?.schema, parameters),
+        ...(savedInfo !== undefined
+          ? { savedInfo: redactSecrets(loaded?.schemas.savedInfo?.schema, savedInfo) }
+          : {}),
+      };
+    }
+    return { ...checkpoint, resourceDetails: resources };
+  }
+
+  /** Restore records of this provider's bank, newest first, optionally of one checkpoint. */
+  listRestores(options: { checkpointId?: string; limit?: number } = {}): Promise<RestoreRecord[]> {
+    return this.checkpoints.listRestores(options);
+  }
+
+  /**
+   * One restore record.
+   *
+   * @throws `RESTORE_NOT_FOUND`
+   */
+  async getRestore(id: string): Promise<RestoreRecord> {
+    const record = CheckpointStore.isValidId(id) ? await this.checkpoints.readRestore(id) : undefined;
+    if (record === undefined) {
+      throw new HoardError('RESTORE_NOT_FOUND', `No restore '${id}' in ${this.bank.description}`);
+    }
+    return record;
+  }
+
+  /**
+   * Deletes a restore record. What the restore created (restored directories, new volumes) stays.
+   *
+   * @throws `RESTORE_NOT_FOUND`; `RESTORE_IN_PROGRESS` while the restore runs
+   */
+  async deleteRestore(id: string): Promise<RestoreRecord> {
+    const record = await this.getRestore(id);
+    if (record.status === 'in_progress') {
+      throw new HoardError(
+        'RESTORE_IN_PROGRESS',
+        `Restore ${id} is in progress (started ${record.startedAt}); delete its record once it has ended`,
+      );
+    }
+    await this.checkpoints.deleteRestore(id);
+    return record;
   }
 
   /** The bank key of a checkpoint's data, for messages. */
