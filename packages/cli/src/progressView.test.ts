@@ -21,16 +21,20 @@ describe('--json progress', () => {
     const task = { resourceKey: 'T#1', hook: 'main' as const };
     view.onEvent({ type: 'task-started', ...task });
     const reports = 100_000;
+    const started = performance.now();
     for (let i = 1; i <= reports; i++) {
       view.onEvent({ type: 'progress', ...task, bytes: 3, items: { done: i, total: reports } });
       if (i % 25_000 === 0) await new Promise((resolve) => setTimeout(resolve, 60));
     }
     view.onEvent({ type: 'task-finished', ...task, durationMs: 1 });
     view.stop();
+    const elapsed = performance.now() - started;
     const progress = lines.filter((l) => l['type'] === 'progress');
-    // One line at the first report, at most one per interval after it, and one final line.
+    // One line at the first report, at most one per interval after it, and one final line,
+    // however slow this machine is.
     expect(progress.length).toBeGreaterThanOrEqual(2);
-    expect(progress.length).toBeLessThanOrEqual(8);
+    expect(progress.length).toBeLessThanOrEqual(2 + Math.ceil(elapsed / 50));
+    expect(progress.length).toBeLessThan(reports / 100);
     expect(progress.reduce((sum, l) => sum + (l['bytes'] as number), 0)).toBe(3 * reports);
     const types = lines.map((l) => l['type']);
     expect(types.at(-1)).toBe('task-finished');

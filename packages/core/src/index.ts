@@ -38,6 +38,7 @@ export {
   type CheckpointView,
   defineProtectionPlugin,
   type HookContext,
+  type HookContexts,
   type ProgressReporter,
   type ProtectionPlugin,
   type ProtectionPluginOptions,

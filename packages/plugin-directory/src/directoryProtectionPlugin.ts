@@ -17,7 +17,7 @@ import path from 'node:path';
 import {
   defineProtectionPlugin,
   HoardError,
-  type HookContext,
+  type HookContexts,
   type JsonObject,
   type SchemaType,
 } from '@hoard/core';
@@ -26,12 +26,9 @@ import { directorySchemas } from './schemas.js';
 
 /** What the plugin records in a checkpoint (its `savedInfo` schema). */
 type DirectorySavedInfo = SchemaType<typeof directorySchemas.savedInfo>;
+type Contexts = HookContexts<typeof directorySchemas>;
 /** One file recorded in the saved info. */
 type SavedFile = DirectorySavedInfo['files'][number];
-
-type ProtectContext = HookContext<SchemaType<typeof directorySchemas.protect>, DirectorySavedInfo>;
-type RestoreContext = HookContext<SchemaType<typeof directorySchemas.restore>, DirectorySavedInfo>;
-type DeleteContext = HookContext<SchemaType<typeof directorySchemas.delete>, DirectorySavedInfo>;
 
 /** Relative paths in POSIX form, depth-first, sorted, without following symlinks. */
 async function walk(
@@ -83,7 +80,7 @@ async function isEmptyOrMissing(directory: string): Promise<boolean> {
   }
 }
 
-async function protectMain(context: ProtectContext): Promise<JsonObject> {
+async function protectMain(context: Contexts['protect']): Promise<JsonObject> {
   const root = context.resource.id;
   const exclude = new Set(context.parameters.exclude);
   const entries = await walk(root, exclude);
@@ -136,7 +133,11 @@ async function protectMain(context: ProtectContext): Promise<JsonObject> {
   return { files: info.files.length, bytes: info.totalBytes };
 }
 
-async function restoreFile(context: RestoreContext, file: SavedFile, destination: string): Promise<void> {
+async function restoreFile(
+  context: Contexts['restore'],
+  file: SavedFile,
+  destination: string,
+): Promise<void> {
   const temp = path.join(path.dirname(destination), `.hoard-restore-${randomBytes(6).toString('hex')}`);
   const hash = createHash('sha256');
   const handle = await open(temp, 'wx', 0o600);
@@ -169,7 +170,7 @@ async function restoreFile(context: RestoreContext, file: SavedFile, destination
   await rename(temp, destination);
 }
 
-async function restoreMain(context: RestoreContext): Promise<JsonObject> {
+async function restoreMain(context: Contexts['restore']): Promise<JsonObject> {
   const info = await context.requireSavedInfo();
   const overwrite = context.parameters.overwrite;
   const suffix = (context.restoreId ?? randomBytes(4).toString('hex')).slice(-8);
@@ -217,7 +218,7 @@ async function restoreMain(context: RestoreContext): Promise<JsonObject> {
   return { target, files: info.files.length, bytes: info.totalBytes, verified: true };
 }
 
-async function deleteMain(context: DeleteContext): Promise<JsonObject> {
+async function deleteMain(context: Contexts['delete']): Promise<JsonObject> {
   let deleted = 0;
   const keys: string[] = [];
   for await (const object of context.bank.list()) keys.push(object.key);

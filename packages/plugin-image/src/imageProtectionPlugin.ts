@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   defineProtectionPlugin,
   HoardError,
-  type HookContext,
+  type HookContexts,
   type JsonObject,
   resourceKey,
   type SchemaType,
@@ -14,14 +14,12 @@ import { imageSchemas } from './schemas.js';
 
 /** What the image plugin records in a checkpoint (its `savedInfo` schema). */
 type ImageSavedInfo = SchemaType<typeof imageSchemas.savedInfo>;
-type ProtectContext = HookContext<SchemaType<typeof imageSchemas.protect>, ImageSavedInfo, OpenStackConfig>;
-type RestoreContext = HookContext<SchemaType<typeof imageSchemas.restore>, ImageSavedInfo, OpenStackConfig>;
-type DeleteContext = HookContext<JsonObject, ImageSavedInfo, OpenStackConfig>;
+type Contexts = HookContexts<typeof imageSchemas, OpenStackConfig>;
 
 const chunkKey = (index: number): string => `chunks/${String(index).padStart(8, '0')}`;
 
 /** Streams the image data into bank objects of `chunk_size` bytes, verifying Glance's checksum. */
-async function protectMain(context: ProtectContext): Promise<JsonObject> {
+async function protectMain(context: Contexts['protect']): Promise<JsonObject> {
   const glance = await glanceFor(context);
   const params = context.parameters;
   const image = await glance.getImage(context.resource.id, { signal: context.signal });
@@ -90,7 +88,7 @@ async function protectMain(context: ProtectContext): Promise<JsonObject> {
 }
 
 /** Uploads a new image from the bank, verifying the SHA-256 on the way out and Glance's checksum after. */
-async function restoreMain(context: RestoreContext): Promise<JsonObject> {
+async function restoreMain(context: Contexts['restore']): Promise<JsonObject> {
   const info = await context.requireSavedInfo();
   const params = context.parameters;
   const glance = await glanceFor(context);
@@ -149,7 +147,7 @@ async function restoreMain(context: RestoreContext): Promise<JsonObject> {
   };
 }
 
-async function deleteMain(context: DeleteContext): Promise<JsonObject> {
+async function deleteMain(context: Contexts['delete']): Promise<JsonObject> {
   const keys: string[] = [];
   for await (const object of context.bank.list()) keys.push(object.key);
   for (const key of keys) await context.bank.delete(key);

@@ -1,7 +1,7 @@
 import {
   defineProtectionPlugin,
   HoardError,
-  type HookContext,
+  type HookContexts,
   type JsonObject,
   resourceKey,
   type SchemaType,
@@ -15,11 +15,10 @@ const IMAGE_RESOURCE_TYPE = OPENSTACK_RESOURCE_TYPES.image;
 
 /** What the server plugin records: what it takes to rebuild the server (its `savedInfo` schema). */
 type ServerSavedInfo = SchemaType<typeof serverSchemas.savedInfo>;
-type ProtectContext = HookContext<SchemaType<typeof serverSchemas.protect>, ServerSavedInfo, OpenStackConfig>;
-type RestoreContext = HookContext<SchemaType<typeof serverSchemas.restore>, ServerSavedInfo, OpenStackConfig>;
+type Contexts = HookContexts<typeof serverSchemas, OpenStackConfig>;
 
 /** prepareBegin: quiesce before any descendant's hook (its volumes snapshot in their prepareFinish). */
-async function protectPrepareBegin(context: ProtectContext): Promise<JsonObject> {
+async function protectPrepareBegin(context: Contexts['protect']): Promise<JsonObject> {
   const params = context.parameters;
   if (params.quiesce === 'none') return { quiesced: 'none' };
   const nova = await novaFor(context);
@@ -44,7 +43,7 @@ async function protectPrepareBegin(context: ProtectContext): Promise<JsonObject>
  * prepareFinish: runs after every child's prepareFinish (the volume snapshots), so the window is
  * closed here.
  */
-async function protectPrepareFinish(context: ProtectContext): Promise<JsonObject> {
+async function protectPrepareFinish(context: Contexts['protect']): Promise<JsonObject> {
   const quiesced = (
     context.published.get(resourceKey(context.resource), 'prepareBegin') as { quiesced?: string } | undefined
   )?.quiesced;
@@ -63,7 +62,7 @@ async function protectPrepareFinish(context: ProtectContext): Promise<JsonObject
   return { resumed: true };
 }
 
-async function protectMain(context: ProtectContext): Promise<JsonObject> {
+async function protectMain(context: Contexts['protect']): Promise<JsonObject> {
   const nova = await novaFor(context);
   const server = await nova.getServer(context.resource.id, { signal: context.signal });
   if (server === undefined)
@@ -104,7 +103,7 @@ async function protectMain(context: ProtectContext): Promise<JsonObject> {
 
 /** The id a child published from its restore `main` (a new volume or image), if it was restored. */
 function restoredId(
-  context: RestoreContext,
+  context: Contexts['restore'],
   type: string,
   id: string,
   field: 'volume_id' | 'image_id',
@@ -121,7 +120,7 @@ function restoredId(
  * complete: every child's restore has finished (rule 6), so the restored image and volumes
  * exist. Boots the new server, waits for ACTIVE, attaches the restored volumes.
  */
-async function restoreComplete(context: RestoreContext): Promise<JsonObject> {
+async function restoreComplete(context: Contexts['restore']): Promise<JsonObject> {
   const info = await context.requireSavedInfo();
   const params = context.parameters;
   const nova = await novaFor(context);

@@ -1,7 +1,7 @@
 import {
   defineProtectionPlugin,
   HoardError,
-  type HookContext,
+  type HookContexts,
   type JsonObject,
   type SchemaType,
 } from '@hoard/core';
@@ -11,11 +11,9 @@ import { manilaFor, SHARE_RESOURCE_TYPE } from './shareProtectable.js';
 
 /** What the share plugin records in a checkpoint (its `savedInfo` schema). */
 type ShareSavedInfo = SchemaType<typeof shareSchemas.savedInfo>;
-type ProtectContext = HookContext<SchemaType<typeof shareSchemas.protect>, ShareSavedInfo, OpenStackConfig>;
-type RestoreContext = HookContext<SchemaType<typeof shareSchemas.restore>, ShareSavedInfo, OpenStackConfig>;
-type DeleteContext = HookContext<JsonObject, ShareSavedInfo, OpenStackConfig>;
+type Contexts = HookContexts<typeof shareSchemas, OpenStackConfig>;
 
-async function protect(context: ProtectContext): Promise<JsonObject> {
+async function protect(context: Contexts['protect']): Promise<JsonObject> {
   const manila = await manilaFor(context);
   const share = await manila.getShare(context.resource.id, context.signal);
   const params = context.parameters;
@@ -44,7 +42,7 @@ async function protect(context: ProtectContext): Promise<JsonObject> {
   return { snapshot_id: snapshot.id };
 }
 
-async function restore(context: RestoreContext): Promise<JsonObject> {
+async function restore(context: Contexts['restore']): Promise<JsonObject> {
   const manila = await manilaFor(context);
   const info = await context.requireSavedInfo();
   const params = context.parameters;
@@ -84,7 +82,7 @@ async function restore(context: RestoreContext): Promise<JsonObject> {
   return { share_id: share.id, from_snapshot: info.snapshot_id };
 }
 
-async function remove(context: DeleteContext): Promise<JsonObject> {
+async function remove(context: Contexts['delete']): Promise<JsonObject> {
   const info = await context.getSavedInfo();
   // The protect failed before a snapshot existed.
   if (info?.snapshot_id === undefined) return { deleted: false };

@@ -1,7 +1,7 @@
 import {
   defineProtectionPlugin,
   HoardError,
-  type HookContext,
+  type HookContexts,
   type JsonObject,
   type Resource,
   resourceKey,
@@ -13,9 +13,7 @@ import { cinderFor, VOLUME_RESOURCE_TYPE } from './volumeProtectable.js';
 
 /** What the volume plugin records in a checkpoint (its `savedInfo` schema). */
 type VolumeSavedInfo = SchemaType<typeof volumeSchemas.savedInfo>;
-type ProtectContext = HookContext<SchemaType<typeof volumeSchemas.protect>, VolumeSavedInfo, OpenStackConfig>;
-type RestoreContext = HookContext<SchemaType<typeof volumeSchemas.restore>, VolumeSavedInfo, OpenStackConfig>;
-type DeleteContext = HookContext<JsonObject, VolumeSavedInfo, OpenStackConfig>;
+type Contexts = HookContexts<typeof volumeSchemas, OpenStackConfig>;
 
 const notFound = (context: { resource: Resource }): HoardError =>
   new HoardError('RESOURCE_NOT_FOUND', `Volume '${context.resource.id}' no longer exists`, {
@@ -23,7 +21,7 @@ const notFound = (context: { resource: Resource }): HoardError =>
   });
 
 /** Snapshot in prepareFinish: inside the window a server plugin holds its instance quiesced. */
-async function protectPrepareFinish(context: ProtectContext): Promise<JsonObject> {
+async function protectPrepareFinish(context: Contexts['protect']): Promise<JsonObject> {
   const cinder = await cinderFor(context);
   const params = context.parameters;
   const volume = await cinder.getVolume(context.resource.id, { signal: context.signal });
@@ -42,7 +40,7 @@ async function protectPrepareFinish(context: ProtectContext): Promise<JsonObject
 }
 
 /** Backup of the snapshot in main (incremental when allowed and possible), then the snapshot goes. */
-async function protectMain(context: ProtectContext): Promise<JsonObject> {
+async function protectMain(context: Contexts['protect']): Promise<JsonObject> {
   const cinder = await cinderFor(context);
   const params = context.parameters;
   const volume = await cinder.getVolume(context.resource.id, { signal: context.signal });
@@ -99,7 +97,7 @@ async function protectMain(context: ProtectContext): Promise<JsonObject> {
   return { backup_id: backup.id, mode: info.mode };
 }
 
-async function restoreMain(context: RestoreContext): Promise<JsonObject> {
+async function restoreMain(context: Contexts['restore']): Promise<JsonObject> {
   const cinder = await cinderFor(context);
   const info = await context.requireSavedInfo();
   const params = context.parameters;
@@ -121,7 +119,7 @@ async function restoreMain(context: RestoreContext): Promise<JsonObject> {
   return { volume_id: volumeId, original_volume_id: info.volume_id };
 }
 
-async function deleteMain(context: DeleteContext): Promise<JsonObject> {
+async function deleteMain(context: Contexts['delete']): Promise<JsonObject> {
   const info = await context.getSavedInfo();
   if (info === undefined) return { deleted: [] };
   const cinder = await cinderFor(context);

@@ -1,7 +1,8 @@
 import { type CommandContext, openService } from '../context.js';
 import { EXIT } from '../exitCodes.js';
-import { printJson, table, usageError } from '../output.js';
+import { printJson, table } from '../output.js';
 import { createProgressView } from '../progressView.js';
+import { parseLimit } from './options.js';
 import { describeCheckpoint } from './protect.js';
 
 /** `hoard checkpoint list`. */
@@ -9,12 +10,7 @@ export async function checkpointListCommand(
   context: CommandContext,
   options: { provider: string; limit?: string; marker?: string },
 ): Promise<number> {
-  let limit: number | undefined;
-  if (options.limit !== undefined) {
-    limit = Number(options.limit);
-    if (!Number.isInteger(limit) || limit < 1)
-      throw usageError(`--limit must be a positive integer, got '${options.limit}'`);
-  }
+  const limit = parseLimit(options.limit);
   const { service } = await openService(context, options.provider);
   const checkpoints = await service.listCheckpoints({
     ...(limit !== undefined ? { limit } : {}),

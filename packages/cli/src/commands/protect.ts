@@ -12,6 +12,7 @@ import { EXIT } from '../exitCodes.js';
 import { printJson, usageError } from '../output.js';
 import { createProgressView } from '../progressView.js';
 import { flowSteps } from './flow.js';
+import { parseConcurrency } from './options.js';
 
 /** Options of `hoard protect`. */
 export interface ProtectCommandOptions {
@@ -20,15 +21,6 @@ export interface ProtectCommandOptions {
   parameters?: string;
   dryRun?: boolean;
   concurrency?: string;
-}
-
-/** Parses a `--concurrency` value. */
-export function parseConcurrency(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1024)
-    throw usageError(`--concurrency must be an integer from 1 to 1024, got '${value}'`);
-  return n;
 }
 
 /** Human summary of a checkpoint. */

@@ -3,7 +3,7 @@ import { type CommandContext, openService } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { printJson, table, usageError } from '../output.js';
 import { createProgressView } from '../progressView.js';
-import { parseConcurrency } from './protect.js';
+import { parseConcurrency, parseLimit } from './options.js';
 
 /** Options of `hoard restore`. */
 export interface RestoreCommandOptions {
@@ -63,12 +63,7 @@ export async function restoreListCommand(
   context: CommandContext,
   options: { provider: string; checkpoint?: string; limit?: string },
 ): Promise<number> {
-  let limit: number | undefined;
-  if (options.limit !== undefined) {
-    limit = Number(options.limit);
-    if (!Number.isInteger(limit) || limit < 1)
-      throw usageError(`--limit must be a positive integer, got '${options.limit}'`);
-  }
+  const limit = parseLimit(options.limit);
   const { service } = await openService(context, options.provider);
   const restores = await service.listRestores({
     ...(options.checkpoint !== undefined ? { checkpointId: options.checkpoint } : {}),

@@ -109,6 +109,17 @@ export interface HookContext<P = JsonObject, I = JsonObject, C = Record<string, 
   readonly restoreId?: string;
 }
 
+/**
+ * The context of each operation's hooks for a plugin's schemas, for hooks written as separate
+ * functions: `async function restoreMain(context: HookContexts<typeof mySchemas>['restore'])`.
+ *
+ * @typeParam S - the plugin's schemas (declared `as const`)
+ * @typeParam C - the configuration its hooks see (the type of its `configSections`' values)
+ */
+export type HookContexts<S extends ProtectionPluginSchemas, C = Record<string, Record<string, unknown>>> = {
+  readonly [O in Operation]: HookContext<SchemaType<S[O]>, SchemaType<S['savedInfo']>, C>;
+};
+
 /** A hook function. Its return value is published to later hooks (see docs/protocol.md). */
 export type Hook<P = JsonObject, I = JsonObject, C = Record<string, Record<string, unknown>>> = (
   context: HookContext<P, I, C>,
