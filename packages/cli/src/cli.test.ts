@@ -356,6 +356,37 @@ describe('providers and plugins: bad input', () => {
     expect(directory.resourceTypes).toEqual(['Hoard::Local::Directory']);
   });
 
+  it('finds plugins inside a meta-package (hoard.includes), as a global install lays them out', async () => {
+    const inner = Object.fromEntries(
+      Object.entries(fakePluginPackage('acme-inner')).map(([file, text]) => [
+        file.replace('node_modules/', 'node_modules/acme-bundle/node_modules/'),
+        text,
+      ]),
+    );
+    const root = await providerDir({
+      ...inner,
+      'node_modules/acme-bundle/package.json': JSON.stringify({
+        name: 'acme-bundle',
+        version: '1.0.0',
+        hoard: { apiVersion: 1, includes: ['acme-inner', 'acme-missing'] },
+      }),
+      'providers.d/bundle.conf': `[provider]\nname = bundle\nid = 3\nbank = @hoard/bank-fs\nplugin = acme-inner\n[file_system_bank_plugin]\nfile_system_bank_path = b\n`,
+    });
+    const run = runHoard(['plugins', 'list', '--json'], { cwd: root });
+    expect(run.code).toBe(0);
+    const listed = run.json<{ name: string; error?: { code: string; message: string } }[]>();
+    expect(listed.find((p) => p.name === 'acme-inner')?.error).toBeUndefined();
+    expect(listed.find((p) => p.name === 'acme-missing')?.error).toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
+    expect(listed.find((p) => p.name === 'acme-missing')?.error?.message).toContain(
+      "included by 'acme-bundle'",
+    );
+    const shown = runHoard(['provider', 'show', 'bundle', '--json'], { cwd: root });
+    expect(shown.code).toBe(0);
+    expect(shown.json<{ plugins: { package: string }[] }>().plugins.map((p) => p.package)).toEqual([
+      'acme-inner',
+    ]);
+  });
+
   it('refuses a plugin entry point that does not exist and types the metadata does not declare', async () => {
     const root = await providerDir({
       ...fakePluginPackage('acme-typed'),

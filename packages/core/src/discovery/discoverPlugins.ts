@@ -28,6 +28,12 @@ export interface PluginPackage {
    * declares them (`hoard.resourceTypes`), so they can be shown without importing code.
    */
   resourceTypes?: string[];
+  /**
+   * Packages this one brings with it (`hoard.includes`): a meta-package such as
+   * `@hoard/openstack-plugins` lists the plugin packages it depends on, and discovery looks for
+   * them inside it, where a global install puts them.
+   */
+  includes?: string[];
 }
 
 /** A package found by discovery, with the error that makes it unusable, if any. */
@@ -56,6 +62,26 @@ function nodeModulesDirs(from: string): string[] {
   }
 }
 
+/** An npm package name, scoped or not, with no path tricks (`..`, absolute paths). */
+const PACKAGE_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i;
+
+/** The directory of package `name` as Node would resolve it from `from`, or undefined. */
+async function findPackageDir(
+  name: string,
+  from: string,
+  looked: string[] = [],
+): Promise<string | undefined> {
+  for (const dir of nodeModulesDirs(from)) {
+    const candidate = path.join(dir, ...name.split('/'));
+    looked.push(dir);
+    try {
+      await readFile(path.join(candidate, 'package.json'));
+      return candidate;
+    } catch {}
+  }
+  return undefined;
+}
+
 function checkMetadata(name: string, directory: string, json: Record<string, unknown>): PluginPackage {
   const meta = json['hoard'] as Record<string, unknown> | undefined;
   const file = path.join(directory, 'package.json');
@@ -72,7 +98,18 @@ function checkMetadata(name: string, directory: string, json: Record<string, unk
       { plugin: name, file, path: 'hoard.apiVersion' },
     );
   }
-  const entryPoints = meta['entryPoints'];
+  const includes = meta['includes'];
+  if (
+    includes !== undefined &&
+    (!Array.isArray(includes) || !includes.every((n) => typeof n === 'string' && PACKAGE_NAME.test(n)))
+  ) {
+    throw new HoardError(
+      'PLUGIN_PACKAGE_INVALID',
+      `Package '${name}': hoard.includes must be an array of package names (${file})`,
+      { plugin: name, file, path: 'hoard.includes' },
+    );
+  }
+  const entryPoints = meta['entryPoints'] ?? (includes === undefined ? undefined : {});
   if (typeof entryPoints !== 'object' || entryPoints === null) {
     throw new HoardError(
       'PLUGIN_PACKAGE_INVALID',
@@ -131,6 +168,7 @@ function checkMetadata(name: string, directory: string, json: Record<string, unk
     directory,
     entryPoints: out,
     ...(resourceTypes === undefined ? {} : { resourceTypes: resourceTypes as string[] }),
+    ...(includes === undefined ? {} : { includes: includes as string[] }),
   };
 }
 
@@ -160,15 +198,13 @@ export async function resolvePluginPackage(
   const searchFrom = options.searchFrom ?? [process.cwd()];
   const looked: string[] = [];
   for (const from of searchFrom) {
-    for (const dir of nodeModulesDirs(from)) {
-      const candidate = path.join(dir, ...name.split('/'));
-      looked.push(dir);
-      try {
-        await readFile(path.join(candidate, 'package.json'));
-      } catch {
-        continue;
-      }
-      return readPackageAt(candidate, name);
+    const found = PACKAGE_NAME.test(name) ? await findPackageDir(name, from, looked) : undefined;
+    if (found !== undefined) return readPackageAt(found, name);
+  }
+  // Not beside Hoard: maybe inside a meta-package that includes it (a global install).
+  if (PACKAGE_NAME.test(name)) {
+    for (const candidate of await discoverPluginPackages(options)) {
+      if (candidate.package?.name === name && candidate.package !== undefined) return candidate.package;
     }
   }
   throw new HoardError(
@@ -212,6 +248,25 @@ export async function discoverPluginPackages(options: DiscoveryOptions = {}): Pr
       });
     }
   };
+  const includedBy = async (bundle: PluginPackage): Promise<void> => {
+    for (const included of bundle.includes ?? []) {
+      if (found.has(included)) continue;
+      const directory = await findPackageDir(included, bundle.directory);
+      if (directory === undefined) {
+        found.set(included, {
+          name: included,
+          directory: bundle.directory,
+          error: new HoardError(
+            'PLUGIN_NOT_FOUND',
+            `Package '${included}', included by '${bundle.name}', is not installed (reinstall ${bundle.name})`,
+            { plugin: included },
+          ),
+        });
+        continue;
+      }
+      await consider(directory);
+    }
+  };
   for (const from of searchFrom) {
     for (const dir of nodeModulesDirs(from)) {
       let entries: string[];
@@ -234,6 +289,18 @@ export async function discoverPluginPackages(options: DiscoveryOptions = {}): Pr
           await consider(path.join(dir, entry));
         }
       }
+    }
+  }
+  // Meta-packages last, so a package installed beside Hoard wins over a copy inside a bundle.
+  // A bundle may include a bundle: expand until nothing new appears.
+  const expanded = new Set<string>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const entry of [...found.values()]) {
+      if (entry.package?.includes === undefined || expanded.has(entry.name)) continue;
+      expanded.add(entry.name);
+      grew = true;
+      await includedBy(entry.package);
     }
   }
   return [...found.values()];
