@@ -5,6 +5,7 @@ import {
   checkpointShowCommand,
 } from './commands/checkpoint.js';
 import { flowCommand } from './commands/flow.js';
+import { pluginNewCommand } from './commands/pluginNew.js';
 import { pluginsListCommand } from './commands/plugins.js';
 import { protectCommand } from './commands/protect.js';
 import {
@@ -113,13 +114,27 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       },
     );
 
-  const plugins = program.command('plugins').description('installed plugin packages');
+  const plugins = program
+    .command('plugins')
+    .alias('plugin')
+    .description('installed plugin packages; a new one with `plugins new`');
   plugins
     .command('list')
     .description('list installed packages with Hoard entry points, and their errors')
     .addOption(json())
     .action(async (opts: object, command: Command) => {
       await action((context) => pluginsListCommand(context))(opts, command);
+    });
+
+  plugins
+    .command('new')
+    .description('write a new plugin package that builds and passes its tests as generated')
+    .argument('<package-name>', 'npm name of the new package, e.g. @acme/hoard-plugin-notes')
+    .option('--dir <directory>', 'where to write it (default: ./<name without scope>); must be empty')
+    .option('--resource-type <type>', 'the resource type it covers (default: <Scope>::<Name>::File)')
+    .addOption(json())
+    .action(async (packageName: string, opts: { dir?: string; resourceType?: string }, command: Command) => {
+      await action((context) => pluginNewCommand(context, { packageName, ...opts }))(opts, command);
     });
 
   const provider = program.command('provider').description('providers loaded from *.conf files');
