@@ -7,8 +7,17 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'docs/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', '**/node_modules/**', '**/dist/**'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**', '**/dist/**', 'test/registry/**'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        // Publishes every package to a local Verdaccio and installs them as a user would.
+        test: {
+          name: 'registry',
+          include: ['test/registry/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
         },
       },
       {

@@ -282,7 +282,7 @@ async function protectMain(context: Contexts['protect']) {
 async function restoreMain(context: Contexts['restore']) {
   const info = await context.requireSavedInfo();
   const name = checkFileName(info.name);
-  const directory = context.parameters.target_directory ?? context.config.${configSection}.directory;
+  const directory = path.resolve(context.parameters.target_directory ?? context.config.${configSection}.directory);
   await mkdir(directory, { recursive: true });
   // Written to a temporary name, checked, then linked into place without replacing anything.
   const temporary = path.join(directory, \`.\${name}.\${randomUUID()}.partial\`);
