@@ -41,6 +41,7 @@ export async function pluginsListCommand(context: CommandContext): Promise<numbe
       version: found.package?.version,
       directory: found.directory,
       resourceTypes: found.package?.resourceTypes ?? [],
+      includes: found.package?.includes ?? [],
       ...(found.error ? { error: { code: found.error.code, message: found.error.message } } : {}),
       entryPoints: entries,
     });
@@ -52,6 +53,8 @@ export async function pluginsListCommand(context: CommandContext): Promise<numbe
   const rows = [['PACKAGE', 'ENTRY POINT', 'TYPES / ERROR']];
   for (const report of reports) {
     if (report.error) rows.push([report.name, '-', `ERROR ${report.error.code}: ${report.error.message}`]);
+    if (report.includes.length > 0)
+      rows.push([`${report.name}@${report.version}`, '(includes)', report.includes.join(', ')]);
     for (const e of report.entryPoints) {
       rows.push([
         `${report.name}@${report.version}`,
