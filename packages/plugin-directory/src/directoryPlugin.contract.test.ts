@@ -40,7 +40,9 @@ describe('testProtectable (the kit helper) on the directory protectable', () => 
 
   it('checks the configuration as a provider would', () => {
     expect(() =>
-      testProtectable(directoryProtectable, { config: { local_directory_plugin: { directories: 3 } } }),
+      testProtectable(directoryProtectable, {
+        config: { local_directory_plugin: { directories: { not: 'a string' } } },
+      }),
     ).toThrow(/local_directory_plugin/);
     const warned = testProtectable(directoryProtectable, { config: { other: {} } });
     expect(warned.warnings).toEqual([

@@ -8,11 +8,12 @@ import {
   resolvePluginPackage,
 } from '../discovery/discoverPlugins.js';
 import { HoardAggregateError, HoardError, isHoardError, messageOf } from '../errors/HoardError.js';
-import type { Bank, BankPlugin } from '../plugin-api/Bank.js';
+import type { BankPlugin } from '../plugin-api/Bank.js';
 import type { Protectable } from '../plugin-api/Protectable.js';
 import type { ProtectionPlugin } from '../plugin-api/ProtectionPlugin.js';
 import { type CompiledSchema, compileSchema, type SchemaObject, validate } from '../schema/validation.js';
-import type { LoadedProtectionPlugin, Provider, ProviderOptions } from './Provider.js';
+import { assembleProvider, coerceIniBooleans, loadProtectionPlugin } from './assembleProvider.js';
+import type { LoadedProtectionPlugin, Provider } from './Provider.js';
 import { type IniEntry, type IniSection, parseIni } from './parseIni.js';
 
 /** Default provider directory (docs/protocol.md, "Providers"). */
@@ -157,19 +158,6 @@ function sectionToObject(section: IniSection, repeated: ReadonlySet<string>): Re
   return out;
 }
 
-/**
- * oslo.config spells booleans True/False, yes/no, on/off, 1/0 in any case; JSON schema's
- * coercion knows only "true"/"false". Normalise values of boolean-typed keys first.
- */
-function coerceIniBooleans(schema: SchemaObject, data: Record<string, unknown>): void {
-  const properties = (schema['properties'] ?? {}) as Record<string, SchemaObject>;
-  for (const [key, value] of Object.entries(data)) {
-    if (typeof value !== 'string' || properties[key]?.['type'] !== 'boolean') continue;
-    if (/^(true|yes|on|1)$/i.test(value.trim())) data[key] = true;
-    else if (/^(false|no|off|0)$/i.test(value.trim())) data[key] = false;
-  }
-}
-
 function lineOf(section: IniSection, key: string | undefined): number {
   if (key === undefined) return section.line;
   const entries = section.entries.filter((e: IniEntry) => e.key === key);
@@ -234,35 +222,21 @@ async function loadGroup<T>(pkg: PluginPackage, group: EntryPointGroup, entry?: 
   return out;
 }
 
-/**
- * Checks a protection plugin's shape and compiles its schemas, blaming problems on its package.
- *
- * @throws `PLUGIN_INVALID` or `PLUGIN_SCHEMA_INVALID`
- */
-export function loadProtectionPlugin(plugin: ProtectionPlugin, packageName: string): LoadedProtectionPlugin {
-  const owner = `${packageName} (protection plugin '${plugin.name}')`;
-  if (!Array.isArray(plugin.resourceTypes) || plugin.resourceTypes.length === 0) {
-    throw new HoardError('PLUGIN_INVALID', `${owner} declares no resourceTypes`, { plugin: packageName });
-  }
-  if (typeof plugin.hooks !== 'object' || plugin.hooks === null) {
-    throw new HoardError('PLUGIN_INVALID', `${owner} declares no hooks object`, { plugin: packageName });
-  }
-  const schemas: LoadedProtectionPlugin['schemas'] = {};
-  for (const kind of ['protect', 'restore', 'delete', 'savedInfo'] as const) {
-    const schema = plugin.schemas?.[kind];
-    if (schema !== undefined) schemas[kind] = compileSchema(schema, `${owner} ${kind} schema`);
-  }
-  return { plugin, packageName, schemas };
+/** A provider file read and its `[provider]` section checked, nothing imported yet. */
+interface ParsedProviderFile {
+  file: string;
+  sections: IniSection[];
+  providerSection: IniSection;
+  /** The `[provider]` section's values, validated, defaults applied. */
+  header: Record<string, unknown>;
 }
 
 /**
- * Loads one provider file: parses it, resolves and imports its bank and plugins, validates every
- * configuration section and maps every protectable type to exactly one protection plugin.
+ * Parsing: reads a provider file and checks its `[provider]` section (keys, types, enabled).
  *
- * @throws `PROVIDER_CONFIG_INVALID` (file, line, key), `PROVIDER_DISABLED`, `PLUGIN_NOT_FOUND`,
- * `PROTECTION_PLUGIN_CONFLICT`, `PROTECTION_PLUGIN_NOT_FOUND`, `PLUGIN_SCHEMA_INVALID`, …
+ * @throws `PROVIDER_CONFIG_INVALID` (file, line, key), `PROVIDER_DISABLED`
  */
-export async function loadProviderFile(file: string, options: DiscoveryOptions = {}): Promise<Provider> {
+async function parseProviderFile(file: string): Promise<ParsedProviderFile> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -290,17 +264,29 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
       { file },
     );
   }
-  const providerName = header['name'] as string;
   if (header['enabled'] === false) {
     throw new HoardError(
       'PROVIDER_DISABLED',
-      `${file}: provider '${providerName}' is disabled (enabled = False)`,
+      `${file}: provider '${header['name'] as string}' is disabled (enabled = False)`,
       {
         file,
         line: lineOf(providerSection, 'enabled'),
       },
     );
   }
+  return { file, sections, providerSection, header };
+}
+
+/**
+ * Loads one provider file: parses it, resolves and imports its bank and plugins (loading), then
+ * checks that they fit together ({@link assembleProvider}).
+ *
+ * @throws `PROVIDER_CONFIG_INVALID` (file, line, key), `PROVIDER_DISABLED`, `PLUGIN_NOT_FOUND`,
+ * `PROTECTION_PLUGIN_CONFLICT`, `PROTECTION_PLUGIN_NOT_FOUND`, `PLUGIN_SCHEMA_INVALID`, …
+ */
+export async function loadProviderFile(file: string, options: DiscoveryOptions = {}): Promise<Provider> {
+  const { sections, providerSection, header } = await parseProviderFile(file);
+  const providerName = header['name'] as string;
   const locate = (key: string, value: string): { file: string; line: number } => ({
     file,
     line:
@@ -377,115 +363,31 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
     }
   }
 
-  // Every protectable type has exactly one protection plugin.
-  const pluginByType = new Map<string, LoadedProtectionPlugin>();
-  const claims = new Map<string, LoadedProtectionPlugin[]>();
-  for (const loaded of plugins) {
-    for (const type of loaded.plugin.resourceTypes) claims.set(type, [...(claims.get(type) ?? []), loaded]);
-  }
-  for (const [type, claimants] of claims) {
-    if (claimants.length > 1) {
-      const names = claimants.map((c) => `${c.packageName} (${c.plugin.name})`).join(' and ');
-      throw new HoardError(
-        'PROTECTION_PLUGIN_CONFLICT',
-        `${file}: resource type '${type}' is covered by two protection plugins: ${names}; keep one of their plugin = lines`,
-        { file, line: providerSection.line },
-      );
-    }
-    pluginByType.set(type, claimants[0]!);
-  }
-  for (const protectable of protectables) {
-    if (!pluginByType.has(protectable.resourceType)) {
-      throw new HoardError(
-        'PROTECTION_PLUGIN_NOT_FOUND',
-        `${file}: resource type '${protectable.resourceType}' (protectable '${protectable.name}') has no protection plugin in this provider`,
-        { file, line: providerSection.line },
-      );
-    }
-  }
-
-  // Configuration sections: every section declared by the bank or a plugin is validated.
-  const declared = new Map<string, { owner: string; schema: SchemaObject }[]>();
-  const declare = (owner: string, sectionsOf: Record<string, SchemaObject> | undefined): void => {
-    for (const [section, schema] of Object.entries(sectionsOf ?? {})) {
-      declared.set(section, [...(declared.get(section) ?? []), { owner, schema }]);
-    }
-  };
-  declare(bankPackage.name, bankPlugin.configSections);
-  for (const p of protectables) declare(p.name, p.configSections);
-  for (const p of plugins) declare(p.packageName, p.plugin.configSections);
-  const warnings: string[] = [];
-  const config: Record<string, Record<string, unknown>> = {};
-  const allProblems: HoardError[] = [];
-  for (const section of sections) {
-    if (section.name === 'provider') continue;
-    if (!declared.has(section.name)) {
-      warnings.push(
-        `${file}:${section.line}: section [${section.name}] is not read by the bank or any plugin of this provider`,
-      );
-    }
-  }
-  for (const [sectionName, declarations] of declared) {
-    const section = sections.find((s) => s.name === sectionName) ?? {
-      name: sectionName,
-      line: 1,
-      entries: [],
-    };
-    const known = new Set(
-      declarations.flatMap((d) =>
-        Object.keys((d.schema['properties'] as Record<string, unknown> | undefined) ?? {}),
-      ),
-    );
-    const data = sectionToObject(section, new Set());
-    for (const entry of section.entries) {
-      if (!known.has(entry.key)) {
-        warnings.push(`${file}:${entry.line}: [${sectionName}] key '${entry.key}' is not a known option`);
-        delete data[entry.key];
-      }
-    }
-    for (const declaration of declarations) coerceIniBooleans(declaration.schema, data);
-    for (const declaration of declarations) {
-      const compiled = compileSchema(declaration.schema, `${declaration.owner} [${sectionName}] schema`, {
-        coerce: true,
-      });
-      allProblems.push(...configProblems(file, section, compiled, data));
-    }
-    config[sectionName] = data;
-  }
-  if (allProblems.length > 0) {
-    throw new HoardAggregateError('PROVIDER_CONFIG_INVALID', `${file}: invalid configuration`, allProblems, {
-      file,
-    });
-  }
-
-  const providerOptions: ProviderOptions = {
-    concurrency: header['concurrency'] as number,
-    workPoolSize: header['work_pool_size'] as number,
-    hookTimeoutSeconds: header['hook_timeout'] as number,
-    leaseExpireSeconds: header['lease_expire_window'] as number,
-    leaseRenewSeconds: header['lease_renew_window'] as number,
-    cancelGraceSeconds: header['cancel_grace'] as number,
-  };
-  let bank: Promise<Bank> | undefined;
-  return {
+  return assembleProvider({
     id: header['id'] as string,
     name: providerName,
     description: (header['description'] as string | undefined) ?? '',
     file,
-    bankPackage: bankPackage.name,
-    bankPlugin,
+    line: providerSection.line,
+    bank: { packageName: bankPackage.name, plugin: bankPlugin },
     protectables,
     plugins,
-    pluginByType,
-    config,
-    options: providerOptions,
-    warnings,
-    openBank: () => {
-      bank ??= bankPlugin.create({ config, baseDir: path.dirname(file) }).catch((error: unknown) => {
-        bank = undefined;
-        throw error;
-      });
-      return bank;
+    sections: sections
+      .filter((section) => section.name !== 'provider')
+      .map((section) => ({
+        name: section.name,
+        line: section.line,
+        values: sectionToObject(section, new Set()),
+        keyLines: Object.fromEntries(section.entries.map((e) => [e.key, e.line])),
+      })),
+    options: {
+      concurrency: header['concurrency'] as number,
+      workPoolSize: header['work_pool_size'] as number,
+      hookTimeoutSeconds: header['hook_timeout'] as number,
+      leaseExpireSeconds: header['lease_expire_window'] as number,
+      leaseRenewSeconds: header['lease_renew_window'] as number,
+      cancelGraceSeconds: header['cancel_grace'] as number,
     },
-  };
+    baseDir: path.dirname(file),
+  });
 }

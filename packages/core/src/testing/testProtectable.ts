@@ -1,7 +1,7 @@
 import { silentLogger } from '../logging/createLogger.js';
 import type { Protectable, ProtectableContext } from '../plugin-api/Protectable.js';
 import type { Logger, Resource } from '../plugin-api/types.js';
-import { createTestProvider } from './createTestProvider.js';
+import { validateConfigSections } from '../provider/assembleProvider.js';
 
 /** A protectable bound to a validated configuration, as a provider would call it. */
 export interface ProtectableUnderTest {
@@ -29,13 +29,16 @@ export function testProtectable(
   protectable: Protectable,
   options: { config?: Readonly<Record<string, object>>; signal?: AbortSignal; logger?: Logger } = {},
 ): ProtectableUnderTest {
-  const provider = createTestProvider({
-    protectables: [protectable],
-    plugins: [],
-    ...(options.config === undefined ? {} : { config: options.config }),
-  });
+  const { config, warnings } = validateConfigSections(
+    '(test)',
+    { protectables: [protectable], plugins: [] },
+    Object.entries(options.config ?? {}).map(([name, values]) => ({
+      name,
+      values: values as Record<string, unknown>,
+    })),
+  );
   const context: ProtectableContext = {
-    config: provider.config,
+    config,
     signal: options.signal ?? new AbortController().signal,
     logger: options.logger ?? silentLogger,
   };
@@ -43,7 +46,7 @@ export function testProtectable(
     list: () => protectable.list(context),
     show: (id) => protectable.show(context, id),
     getDependentResources: (parent) => protectable.getDependentResources(context, parent),
-    warnings: provider.warnings,
+    warnings,
     context,
   };
 }
