@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Bank, HoardError, type Logger } from '@hoard/core';
+import type { Logger } from '@hoard/core';
 import {
   createLogger,
   createProtectionService,
@@ -38,33 +38,17 @@ export function loggerFor(context: CommandContext): Logger {
   return context.logLevel === undefined ? silentLogger : createLogger({ level: context.logLevel });
 }
 
-/**
- * A bank for runs that must not touch one (`--dry-run`): any use is an error, so a dry run can
- * never write by mistake.
- */
-const closedBank: Bank = new Proxy({} as Bank, {
-  get(_target, property) {
-    if (property === 'description') return 'no bank (dry run)';
-    if (property === 'then' || property === 'leaseWindows' || property === 'releaseLease') return undefined;
-    return () => {
-      throw new HoardError(
-        'USAGE_INVALID',
-        `A dry run does not open the bank (it tried to call ${String(property)})`,
-      );
-    };
-  },
-});
+/** The one way a command gets a provider: by id or name, from the provider directory in effect. */
+export function providerFor(context: CommandContext, idOrName: string): Promise<Provider> {
+  return findProvider(idOrName, providerOptions(context));
+}
 
-/** Loads one provider and wires its service; with `dryRun`, the bank is not opened. */
+/** Loads one provider and wires its protection service (opening its bank). */
 export async function openService(
   context: CommandContext,
   providerName: string,
-  options: { dryRun?: boolean } = {},
 ): Promise<{ provider: Provider; service: ProtectionService }> {
-  const provider = await findProvider(providerName, providerOptions(context));
-  const service = await createProtectionService(provider, {
-    logger: loggerFor(context),
-    ...(options.dryRun ? { bank: closedBank } : {}),
-  });
+  const provider = await providerFor(context, providerName);
+  const service = await createProtectionService(provider, { logger: loggerFor(context) });
   return { provider, service };
 }

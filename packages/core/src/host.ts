@@ -7,7 +7,6 @@
  *
  * @packageDocumentation
  */
-import 'reflect-metadata';
 
 export { checkpointKeys, type ListCheckpointsOptions } from './checkpoint/CheckpointStore.js';
 export type {
@@ -21,10 +20,6 @@ export type {
   RestoreStatus,
   StoredError,
 } from './checkpoint/types.js';
-export {
-  type CreateProtectionServiceOptions,
-  createProtectionService,
-} from './di/createProtectionService.js';
 export {
   type DiscoveredPackage,
   type DiscoveryOptions,
@@ -63,13 +58,17 @@ export {
 } from './graph/ResourceGraph.js';
 export { type CreateLoggerOptions, createLogger, silentLogger } from './logging/createLogger.js';
 export {
+  type CreateProtectionServiceOptions,
+  createProtectionService,
+} from './operation/createProtectionService.js';
+export {
   type DeleteOptions,
   type OperationOptions,
   ProtectionService,
   type ProtectOptions,
-  type ProtectPlan,
   type RestoreOptions,
 } from './operation/ProtectionService.js';
+export { type PlanOptions, type ProtectPlan, planProtection } from './operation/planProtection.js';
 export {
   checkParametersDocument,
   type ParametersDocument,

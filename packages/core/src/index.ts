@@ -8,7 +8,6 @@
  *
  * @packageDocumentation
  */
-import 'reflect-metadata';
 
 export {
   encodeKeySegment,

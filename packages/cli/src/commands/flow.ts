@@ -2,7 +2,6 @@ import { HoardError, type Operation } from '@hoard/core';
 import {
   compileFlow,
   type Flow,
-  findProvider,
   OPERATIONS,
   pruneFlow,
   readResourceGraphFile,
@@ -10,7 +9,7 @@ import {
   taskId,
   toFlowDocument,
 } from '@hoard/core/host';
-import { type CommandContext, providerOptions } from '../context.js';
+import { type CommandContext, providerFor } from '../context.js';
 import { printJson, usageError } from '../output.js';
 
 /** Options of `hoard flow`. */
@@ -83,7 +82,7 @@ export async function flowCommand(context: CommandContext, options: FlowCommandO
   const graph = await readResourceGraphFile(options.graph);
   let flow = compileFlow(graph, operation);
   if (options.provider !== undefined) {
-    const provider = await findProvider(options.provider, providerOptions(context));
+    const provider = await providerFor(context, options.provider);
     const missing = [...new Set(graph.resources.map((r) => r.type))].filter(
       (t) => !provider.pluginByType.has(t),
     );

@@ -1,13 +1,15 @@
 import { resourceKey } from '@hoard/core';
 import {
   type CheckpointRecord,
+  createProtectionService,
   type ParametersDocument,
+  planProtection,
   readParametersFile,
   resolveResources,
   taskId,
   toFlowDocument,
 } from '@hoard/core/host';
-import { type CommandContext, loggerFor, openService } from '../context.js';
+import { type CommandContext, loggerFor, providerFor } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { printJson, usageError } from '../output.js';
 import { createProgressView } from '../progressView.js';
@@ -48,9 +50,8 @@ export async function protectCommand(
   const parameters: ParametersDocument = options.parameters
     ? await readParametersFile(options.parameters)
     : {};
-  const { provider, service } = await openService(context, options.provider, {
-    dryRun: options.dryRun === true,
-  });
+  // A dry run plans without opening the bank: nothing can be written by mistake.
+  const provider = await providerFor(context, options.provider);
   const resources = await resolveResources(provider, options.resource, {
     signal: context.signal,
     logger: loggerFor(context),
@@ -63,7 +64,7 @@ export async function protectCommand(
     ...(concurrency !== undefined ? { concurrency } : {}),
   };
   if (options.dryRun) {
-    const plan = await service.plan(base);
+    const plan = await planProtection(provider, base, loggerFor(context));
     if (context.json) {
       printJson(context.io, {
         dryRun: true,
@@ -100,6 +101,7 @@ export async function protectCommand(
     }
     return EXIT.ok;
   }
+  const service = await createProtectionService(provider, { logger: loggerFor(context) });
   const view = createProgressView(context.io, { json: context.json, label: 'protect' });
   let checkpoint: CheckpointRecord;
   try {

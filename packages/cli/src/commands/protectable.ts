@@ -1,9 +1,8 @@
 import { HoardError, type Protectable, type Resource, resourceKey } from '@hoard/core';
 import { buildResourceGraph, type Provider, resolveResources } from '@hoard/core/host';
-import { type CommandContext, loggerFor } from '../context.js';
+import { type CommandContext, loggerFor, providerFor } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { printJson, table, usageError } from '../output.js';
-import { findProviderFor } from './providerOf.js';
 
 function protectableOf(provider: Provider, type: string): Protectable {
   const protectable = provider.protectables.find((p) => p.resourceType === type);
@@ -27,7 +26,7 @@ export async function protectableTypesCommand(
   context: CommandContext,
   options: { provider: string },
 ): Promise<number> {
-  const provider = await findProviderFor(context, options.provider);
+  const provider = await providerFor(context, options.provider);
   const types = provider.protectables.map((p) => ({
     type: p.resourceType,
     parentTypes: [...p.parentTypes],
@@ -53,7 +52,7 @@ export async function protectableListCommand(
   context: CommandContext,
   options: { provider: string; type: string },
 ): Promise<number> {
-  const provider = await findProviderFor(context, options.provider);
+  const provider = await providerFor(context, options.provider);
   const resources = await protectableOf(provider, options.type).list(contextOf(provider, context));
   if (context.json) printJson(context.io, resources);
   else
@@ -68,7 +67,7 @@ export async function protectableShowCommand(
   context: CommandContext,
   options: { provider: string; type: string; id: string },
 ): Promise<number> {
-  const provider = await findProviderFor(context, options.provider);
+  const provider = await providerFor(context, options.provider);
   const resource = await protectableOf(provider, options.type).show(contextOf(provider, context), options.id);
   if (context.json) printJson(context.io, resource);
   else
@@ -86,7 +85,7 @@ export async function protectableGraphCommand(
   const format = options.format ?? 'tree';
   if (!['tree', 'mermaid'].includes(format))
     throw usageError(`--format must be tree or mermaid, got '${format}'`);
-  const provider = await findProviderFor(context, options.provider);
+  const provider = await providerFor(context, options.provider);
   const selected = await resolveResources(provider, options.resources, {
     signal: context.signal,
     logger: loggerFor(context),

@@ -1,12 +1,6 @@
 import path from 'node:path';
-import {
-  findProvider,
-  loadProviders,
-  type Provider,
-  providerDirectory,
-  redactSecrets,
-} from '@hoard/core/host';
-import { type CommandContext, providerOptions } from '../context.js';
+import { loadProviders, type Provider, providerDirectory, redactSecrets } from '@hoard/core/host';
+import { type CommandContext, providerFor, providerOptions } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { oneLine, printJson, table } from '../output.js';
 
@@ -97,7 +91,7 @@ export async function providerListCommand(context: CommandContext): Promise<numb
 
 /** `hoard provider show NAME`. */
 export async function providerShowCommand(context: CommandContext, name: string): Promise<number> {
-  const provider = await findProvider(name, providerOptions(context));
+  const provider = await providerFor(context, name);
   const description = describeProvider(provider);
   if (context.json) {
     printJson(context.io, description);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkpointKeys } from '../checkpoint/CheckpointStore.js';
-import { createProtectionService } from '../di/createProtectionService.js';
 import type { HoardError } from '../errors/HoardError.js';
 import { createLogger } from '../logging/createLogger.js';
 import { defineProtectable } from '../plugin-api/Protectable.js';
 import { defineProtectionPlugin, type ProtectionPluginOptions } from '../plugin-api/ProtectionPlugin.js';
 import { createTestProvider } from '../testing/createTestProvider.js';
 import { InMemoryBank } from '../testing/InMemoryBank.js';
+import { createProtectionService } from './createProtectionService.js';
 
 const serverProtectable = defineProtectable({
   name: 'server',

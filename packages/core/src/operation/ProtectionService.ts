@@ -1,7 +1,5 @@
-import 'reflect-metadata';
 import { hostname } from 'node:os';
 import PQueue from 'p-queue';
-import { inject, injectable } from 'tsyringe';
 import { CheckpointStore, checkpointKeys, storedError } from '../checkpoint/CheckpointStore.js';
 import type {
   CheckpointDetails,
@@ -9,26 +7,26 @@ import type {
   CheckpointStatusRecord,
   RestoreRecord,
 } from '../checkpoint/types.js';
-import { TOKENS } from '../di/tokens.js';
 import { HoardAggregateError, HoardError, messageOf } from '../errors/HoardError.js';
 import { type ExecuteFlowResult, type ExecutorEvent, executeFlow } from '../executor/executeFlow.js';
 import { compileFlow } from '../flow/compileFlow.js';
 import { type Flow, taskHookName } from '../flow/Flow.js';
-import { buildResourceGraph } from '../graph/buildResourceGraph.js';
 import { ResourceGraph } from '../graph/ResourceGraph.js';
 import type { Bank } from '../plugin-api/Bank.js';
 import type { CheckpointView, WorkPool } from '../plugin-api/ProtectionPlugin.js';
-import {
-  type JsonObject,
-  type Logger,
-  type Operation,
-  type Resource,
-  resourceKey,
-} from '../plugin-api/types.js';
+import { type JsonObject, type Logger, type Operation, resourceKey } from '../plugin-api/types.js';
 import type { LoadedProtectionPlugin, Provider } from '../provider/Provider.js';
 import { redactSecrets } from '../schema/redactSecrets.js';
 import { validate } from '../schema/validation.js';
 import { createHookContext } from './createHookContext.js';
+import {
+  assertPluginsFor,
+  type PlanOptions,
+  type ProtectPlan,
+  planProtection,
+  pluginFor,
+  prepareProtect,
+} from './planProtection.js';
 import { type ParametersDocument, redactParameters, resolveParameters } from './resolveParameters.js';
 
 /** Options shared by every operation. */
@@ -46,19 +44,9 @@ export interface OperationOptions {
 }
 
 /** Options of {@link ProtectionService.protect}. */
-export interface ProtectOptions extends OperationOptions {
-  /** The resources to protect; their dependencies are discovered. */
-  resources: Resource[];
+export interface ProtectOptions extends OperationOptions, PlanOptions {
   planId?: string;
   projectId?: string;
-}
-
-/** What a dry run would do. */
-export interface ProtectPlan {
-  graph: ResourceGraph;
-  flow: Flow;
-  /** Each resource's validated parameters, secrets redacted. */
-  parameters: Record<string, JsonObject>;
 }
 
 /** Options of {@link ProtectionService.restore}. */
@@ -69,6 +57,25 @@ export interface RestoreOptions extends OperationOptions {
 /** Options of {@link ProtectionService.deleteCheckpoint}. */
 export type DeleteOptions = OperationOptions & { checkpointId: string };
 
+/** The checkpoint status a protect's run leads to, before its saved info is checked. */
+function statusAfterRun(result: ExecuteFlowResult): CheckpointStatusRecord {
+  const status: CheckpointStatusRecord = {
+    status: result.status === 'success' ? 'available' : 'error',
+    updatedAt: new Date().toISOString(),
+    resources: Object.fromEntries(
+      result.resources.map((r) => [
+        r.resourceKey,
+        r.error ? { status: r.status, error: storedError(r.error) } : { status: r.status },
+      ]),
+    ),
+  };
+  if (result.status === 'error') {
+    status.reason = result.reason ?? 'failed';
+    if (result.error) status.error = storedError(result.error);
+  }
+  return status;
+}
+
 function leaseOwner(operation: string, id: string): string {
   return `${operation}-${id}`;
 }
@@ -76,69 +83,24 @@ function leaseOwner(operation: string, id: string): string {
 /**
  * Runs protect, restore and delete for one provider (docs/protocol.md, "Hooks" to "Banks").
  *
- * @remarks One instance per operation, resolved from a child container (see `createProtectionService`).
+ * @remarks Made by `createProtectionService`; holds no state between operations but its bank.
  */
-@injectable()
 export class ProtectionService {
+  private readonly checkpoints: CheckpointStore;
+
   constructor(
-    @inject(TOKENS.provider) private readonly provider: Provider,
-    @inject(TOKENS.bank) private readonly bank: Bank,
-    @inject(TOKENS.logger) private readonly logger: Logger,
-    @inject(TOKENS.checkpointStore) private readonly checkpoints: CheckpointStore,
-  ) {}
-
-  private pluginOf = (type: string): LoadedProtectionPlugin => {
-    const plugin = this.provider.pluginByType.get(type);
-    if (plugin === undefined) {
-      throw new HoardError(
-        'PROTECTION_PLUGIN_NOT_FOUND',
-        `No protection plugin of provider '${this.provider.name}' protects resources of type '${type}'`,
-        { details: { type } },
-      );
-    }
-    return plugin;
-  };
-
-  private assertPlugins(graph: ResourceGraph): void {
-    const missing = [...new Set(graph.resources.map((r) => r.type))].filter(
-      (t) => !this.provider.pluginByType.has(t),
-    );
-    if (missing.length > 0) {
-      throw new HoardError(
-        'PROTECTION_PLUGIN_NOT_FOUND',
-        `No protection plugin of provider '${this.provider.name}' protects resources of type ${missing.map((t) => `'${t}'`).join(', ')}`,
-        { details: { types: missing } },
-      );
-    }
+    private readonly provider: Provider,
+    private readonly bank: Bank,
+    private readonly logger: Logger,
+  ) {
+    this.checkpoints = new CheckpointStore(bank);
   }
 
-  /** Builds the resource graph of the selected resources, validates parameters and compiles the flow. */
-  async plan(options: ProtectOptions): Promise<ProtectPlan> {
-    const graph = await buildResourceGraph(options.resources, this.provider.protectables, {
-      config: this.provider.config,
-      signal: options.signal ?? new AbortController().signal,
-      logger: this.logger,
-    });
-    this.assertPlugins(graph);
-    const parameters = resolveParameters(
-      graph,
-      this.pluginOf,
-      'protect',
-      options.parameters ?? {},
-      options.parametersFile,
-    );
-    return {
-      graph,
-      flow: compileFlow(graph, 'protect'),
-      parameters: Object.fromEntries(
-        graph.resources.map((r, i) => [
-          resourceKey(r),
-          redactParameters({ [r.type]: parameters[i]! }, (t) => this.provider.pluginByType.get(t), 'protect')[
-            r.type
-          ] as JsonObject,
-        ]),
-      ),
-    };
+  private pluginOf = (type: string): LoadedProtectionPlugin => pluginFor(this.provider, type);
+
+  /** What a protect would do; the bank is not touched (see {@link planProtection}). */
+  plan(options: PlanOptions): Promise<ProtectPlan> {
+    return planProtection(this.provider, options, this.logger);
   }
 
   private leaseWindows(): { leaseExpireSeconds: number; leaseRenewSeconds: number } {
@@ -241,115 +203,109 @@ export class ProtectionService {
    * @returns the checkpoint as recorded
    */
   async protect(options: ProtectOptions): Promise<CheckpointRecord> {
-    const plan = await this.plan(options);
-    const { graph, flow } = plan;
-    const parameters = resolveParameters(
-      graph,
-      this.pluginOf,
-      'protect',
-      options.parameters ?? {},
-      options.parametersFile,
-    );
+    const { plan, resolvedParameters } = await prepareProtect(this.provider, options, this.logger);
     const id = CheckpointStore.newId();
     const owner = leaseOwner('protect', id);
-    const createdAt = new Date().toISOString();
     await this.bank.acquireLease(owner, this.leaseWindows().leaseExpireSeconds);
     const stopLease = this.startLease(owner);
     try {
-      await this.checkpoints.create(
-        {
-          formatVersion: 1,
-          id,
-          providerId: this.provider.id,
-          providerName: this.provider.name,
-          ...(options.planId !== undefined ? { planId: options.planId } : {}),
-          ...(options.projectId !== undefined ? { projectId: options.projectId } : {}),
-          createdAt,
-          leaseOwner: owner,
-          parameters: redactParameters(
-            options.parameters ?? {},
-            (t) => this.provider.pluginByType.get(t),
-            'protect',
-          ),
-          graph: graph.toDocument(),
-        },
-        graph.resources.map(resourceKey),
-      );
-      this.logger.info('protect started', {
-        checkpoint: id,
-        provider: this.provider.id,
-        resources: graph.size,
-        host: hostname(),
-      });
+      const checkpoint = await this.createCheckpoint(id, owner, plan.graph, options);
       const savedInfo = new Map<string, JsonObject>();
-      const checkpoint: CheckpointView = {
-        id,
-        providerId: this.provider.id,
-        createdAt,
-        resources: graph.resources,
-      };
       let result: ExecuteFlowResult;
       try {
-        result = await this.run('protect', flow, checkpoint, parameters, options, { savedInfo });
+        result = await this.run('protect', plan.flow, checkpoint, resolvedParameters, options, { savedInfo });
       } catch (error) {
-        await this.writeFailure(id, graph, error);
+        await this.writeFailure(id, plan.graph, error);
         throw error;
       }
-      const status: CheckpointStatusRecord = {
-        status: result.status === 'success' ? 'available' : 'error',
-        updatedAt: new Date().toISOString(),
-        resources: Object.fromEntries(
-          result.resources.map((r) => [
-            r.resourceKey,
-            r.error ? { status: r.status, error: storedError(r.error) } : { status: r.status },
-          ]),
-        ),
-      };
-      if (result.status === 'error') {
-        status.reason = result.reason ?? 'failed';
-        if (result.error) status.error = storedError(result.error);
-      }
-      // Saved info: validated against each plugin's schema before the checkpoint may be available.
-      const problems: HoardError[] = [];
-      for (const resource of graph.resources) {
-        const key = resourceKey(resource);
-        const info = savedInfo.get(key);
-        const loaded = this.pluginOf(resource.type);
-        if (result.status === 'success' && loaded.schemas.savedInfo !== undefined) {
-          const found = validate(loaded.schemas.savedInfo, info ?? {}, `${key}.savedInfo`);
-          if (found.length > 0) {
-            const resourceProblems = found.map(
-              (p) =>
-                new HoardError(
-                  'CHECKPOINT_SAVED_INFO_INVALID',
-                  `Protection plugin '${loaded.plugin.name}' wrote invalid saved info for '${key}': ${p.path}: ${p.message}`,
-                  { resourceKey: key, plugin: loaded.packageName, path: p.path },
-                ),
-            );
-            problems.push(...resourceProblems);
-            status.resources[key] = { status: 'failed', error: storedError(resourceProblems[0]) };
-          }
-        }
-        if (info !== undefined) {
-          await this.checkpoints.writeSavedInfo(id, key, info);
-        }
-      }
-      if (problems.length > 0) {
-        const error = new HoardAggregateError(
-          'CHECKPOINT_SAVED_INFO_INVALID',
-          `Checkpoint ${id} has invalid saved info`,
-          problems,
-        );
-        status.status = 'error';
-        status.reason = 'failed';
-        status.error = storedError(error);
-      }
+      const status = statusAfterRun(result);
+      await this.writeSavedInfo(id, plan.graph, savedInfo, status);
       status.updatedAt = new Date().toISOString();
       await this.checkpoints.writeStatus(id, status);
       this.logger.info('protect finished', { checkpoint: id, status: status.status });
       return await this.checkpoints.get(id);
     } finally {
       await stopLease();
+    }
+  }
+
+  /** Writes the checkpoint's metadata and a `protecting` status, under the lease of `owner`. */
+  private async createCheckpoint(
+    id: string,
+    owner: string,
+    graph: ResourceGraph,
+    options: ProtectOptions,
+  ): Promise<CheckpointView> {
+    const createdAt = new Date().toISOString();
+    await this.checkpoints.create(
+      {
+        formatVersion: 1,
+        id,
+        providerId: this.provider.id,
+        providerName: this.provider.name,
+        ...(options.planId !== undefined ? { planId: options.planId } : {}),
+        ...(options.projectId !== undefined ? { projectId: options.projectId } : {}),
+        createdAt,
+        leaseOwner: owner,
+        parameters: redactParameters(
+          options.parameters ?? {},
+          (t) => this.provider.pluginByType.get(t),
+          'protect',
+        ),
+        graph: graph.toDocument(),
+      },
+      graph.resources.map(resourceKey),
+    );
+    this.logger.info('protect started', {
+      checkpoint: id,
+      provider: this.provider.id,
+      resources: graph.size,
+      host: hostname(),
+    });
+    return { id, providerId: this.provider.id, createdAt, resources: graph.resources };
+  }
+
+  /**
+   * Validates each resource's saved info against its plugin's schema (when the run succeeded) and
+   * writes it; an invalid one fails its resource and turns `status` to `error`.
+   */
+  private async writeSavedInfo(
+    id: string,
+    graph: ResourceGraph,
+    savedInfo: ReadonlyMap<string, JsonObject>,
+    status: CheckpointStatusRecord,
+  ): Promise<void> {
+    const problems: HoardError[] = [];
+    for (const resource of graph.resources) {
+      const key = resourceKey(resource);
+      const info = savedInfo.get(key);
+      const loaded = this.pluginOf(resource.type);
+      if (status.status === 'available' && loaded.schemas.savedInfo !== undefined) {
+        const found = validate(loaded.schemas.savedInfo, info ?? {}, `${key}.savedInfo`);
+        const resourceProblems = found.map(
+          (p) =>
+            new HoardError(
+              'CHECKPOINT_SAVED_INFO_INVALID',
+              `Protection plugin '${loaded.plugin.name}' wrote invalid saved info for '${key}': ${p.path}: ${p.message}`,
+              { resourceKey: key, plugin: loaded.packageName, path: p.path },
+            ),
+        );
+        if (resourceProblems.length > 0) {
+          problems.push(...resourceProblems);
+          status.resources[key] = { status: 'failed', error: storedError(resourceProblems[0]) };
+        }
+      }
+      if (info !== undefined) await this.checkpoints.writeSavedInfo(id, key, info);
+    }
+    if (problems.length > 0) {
+      const error = new HoardAggregateError(
+        'CHECKPOINT_SAVED_INFO_INVALID',
+        `Checkpoint ${id} has invalid saved info`,
+        problems,
+      );
+      status.status = 'error';
+      status.reason = 'failed';
+      status.error = storedError(error);
     }
   }
 
@@ -391,7 +347,7 @@ export class ProtectionService {
         { cause: error },
       );
     }
-    this.assertPlugins(graph);
+    assertPluginsFor(this.provider, graph);
     return { record, graph };
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProtectionService } from '../di/createProtectionService.js';
+import { createProtectionService } from '../operation/createProtectionService.js';
 import type { ParametersDocument } from '../operation/resolveParameters.js';
 import type { Bank } from '../plugin-api/Bank.js';
 import type { Protectable } from '../plugin-api/Protectable.js';
