@@ -1,7 +1,11 @@
 import { HoardError, isHoardError, messageOf } from '../errors/HoardError.js';
-import { FLOW_HOOK_IDS, type Flow, taskHookName } from '../flow/Flow.js';
+import { type Flow, taskHookName } from '../flow/Flow.js';
 import type { ProgressReporter, PublishedValues, RetryPolicy } from '../plugin-api/ProtectionPlugin.js';
-import { HOOK_NAMES, type HookName, type JsonValue, resourceKey } from '../plugin-api/types.js';
+import { type HookName, type JsonValue, resourceKey } from '../plugin-api/types.js';
+import { HookDeadlines } from './hookDeadlines.js';
+import { PublishedValueStore } from './publishedValues.js';
+import { summarizeResources } from './summarizeFlow.js';
+import { TaskOrder, TaskState } from './taskState.js';
 
 /** Final status of one resource after an operation (docs/protocol.md, "The executor"). */
 export type ResourceStatus = 'done' | 'failed' | 'skipped' | 'cancelled';
@@ -102,6 +106,21 @@ class TaskAbort {
   }
 }
 
+/** A hook's error, wrapped with the plugin, hook and resource it came from. */
+function wrapHookError(flow: Flow, t: number, plugin: string, error: unknown, timeout: boolean): HoardError {
+  const hook = taskHookName(flow, t);
+  const key = resourceKey(flow.graph.resources[flow.taskResource[t]!]!);
+  const pluginCode = isHoardError(error) ? error.code : (error as { code?: unknown } | undefined)?.code;
+  const details: Record<string, unknown> = { hook, operation: flow.operation };
+  if (typeof pluginCode === 'string') details['pluginCode'] = pluginCode;
+  return new HoardError(
+    timeout ? 'PLUGIN_HOOK_TIMEOUT' : 'PLUGIN_HOOK_FAILED',
+    `Protection plugin '${plugin}' hook '${hook}' ${timeout ? 'timed out' : 'failed'} for resource '${key}': ${messageOf(error)}`,
+    { plugin, resourceKey: key, details },
+    { cause: error },
+  );
+}
+
 /**
  * Runs a flow: a topological scheduler, parallel and bounded (docs/protocol.md, "The executor").
  *
@@ -111,32 +130,22 @@ class TaskAbort {
  * `cancelled`. A hook that neither settles nor reports progress within its timeout fails with
  * `PLUGIN_HOOK_TIMEOUT`. Nothing is retried unless the plugin's retry policy says the error is
  * retryable.
+ *
+ * The parts: {@link TaskOrder} (which task is ready), the task states (one byte each),
+ * {@link PublishedValueStore} (what hooks returned, and who may read it), {@link HookDeadlines}
+ * (timeouts) and {@link summarizeResources} (each resource's outcome).
  */
 export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteFlowResult> {
   const { flow } = options;
   const taskCount = flow.taskResource.length;
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const isNoop = options.isNoop ?? (() => false);
-
-  // Successor lists in compressed form (offsets + targets).
-  const inDegree = new Int32Array(taskCount);
-  const outDegree = new Int32Array(taskCount + 1);
-  for (let e = 0; e < flow.edgeFrom.length; e++) {
-    outDegree[flow.edgeFrom[e]! + 1]!++;
-    inDegree[flow.edgeTo[e]!]!++;
-  }
-  for (let t = 0; t < taskCount; t++) outDegree[t + 1]! += outDegree[t]!;
-  const successorOffsets = outDegree;
-  const successors = new Int32Array(flow.edgeFrom.length);
-  const fill = successorOffsets.slice(0, taskCount);
-  for (let e = 0; e < flow.edgeFrom.length; e++) successors[fill[flow.edgeFrom[e]!]!++] = flow.edgeTo[e]!;
-
-  // Per task: 0 pending, 1 running, 2 done, 3 failed, 4 aborted while running.
+  const order = new TaskOrder(flow);
   const state = new Uint8Array(taskCount);
-  const values: (JsonValue | undefined)[] = new Array(taskCount);
-  const ready: number[] = [];
+  const published = new PublishedValueStore(flow);
+  const deadlines = new HookDeadlines();
+  const ready = order.initiallyReady();
   let readyHead = 0;
-  for (let t = 0; t < taskCount; t++) if (inDegree[t] === 0) ready.push(t);
 
   const operationAbort = new AbortController();
   let stopped = false;
@@ -154,81 +163,10 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   const listening = options.onEvent !== undefined;
   const emit = (event: ExecutorEvent): void => options.onEvent?.(event);
 
-  // Lazily built predecessor lists, for checking that a published value is ordered before its reader.
-  let predecessorLists: number[][] | undefined;
-  let taskOf: Int32Array | undefined;
-  const isOrderedBefore = (earlier: number, later: number): boolean => {
-    if (predecessorLists === undefined) {
-      predecessorLists = Array.from({ length: taskCount }, () => []);
-      for (let e = 0; e < flow.edgeFrom.length; e++)
-        predecessorLists[flow.edgeTo[e]!]!.push(flow.edgeFrom[e]!);
-    }
-    const seen = new Uint8Array(taskCount);
-    const stack = [later];
-    while (stack.length > 0) {
-      const t = stack.pop()!;
-      for (const p of predecessorLists[t]!) {
-        if (p === earlier) return true;
-        if (!seen[p]) {
-          seen[p] = 1;
-          stack.push(p);
-        }
-      }
-    }
-    return false;
-  };
-  const writerOf = (key: string, hook: HookName): number => {
-    if (taskOf === undefined) {
-      taskOf = new Int32Array(4 * flow.graph.size).fill(-1);
-      for (let t = 0; t < taskCount; t++) taskOf[4 * flow.taskResource[t]! + flow.taskHook[t]!] = t;
-    }
-    const node = flow.graph.nodeOf(key);
-    return node === undefined ? -1 : taskOf[4 * node + HOOK_NAMES.indexOf(hook)]!;
-  };
-  const publishedFor = (reader: number): PublishedValues => ({
-    get(key: string, hook: HookName): JsonValue | undefined {
-      const writer = writerOf(key, hook);
-      if (writer === -1 || !isOrderedBefore(writer, reader)) {
-        throw new HoardError(
-          'PUBLISHED_VALUE_NOT_ORDERED',
-          `Hook '${FLOW_HOOK_IDS[taskHookName(flow, reader)]}' of '${keyOf(reader)}' read the value of '${key}/${FLOW_HOOK_IDS[hook]}', which is not ordered before it`,
-          { resourceKey: keyOf(reader) },
-        );
-      }
-      return values[writer];
-    },
-  });
-
-  const wrap = (t: number, error: unknown, timeout: boolean): HoardError => {
-    const hook = taskHookName(flow, t);
-    const plugin = options.pluginName(t);
-    const key = keyOf(t);
-    const pluginCode = isHoardError(error) ? error.code : (error as { code?: unknown } | undefined)?.code;
-    const details: Record<string, unknown> = { hook, operation: flow.operation };
-    if (typeof pluginCode === 'string') details['pluginCode'] = pluginCode;
-    if (timeout) {
-      return new HoardError(
-        'PLUGIN_HOOK_TIMEOUT',
-        `Protection plugin '${plugin}' hook '${hook}' timed out for resource '${key}': ${messageOf(error)}`,
-        { plugin, resourceKey: key, details },
-        { cause: error },
-      );
-    }
-    return new HoardError(
-      'PLUGIN_HOOK_FAILED',
-      `Protection plugin '${plugin}' hook '${hook}' failed for resource '${key}': ${messageOf(error)}`,
-      { plugin, resourceKey: key, details },
-      { cause: error },
-    );
-  };
-
   const finish = (t: number, value: JsonValue | undefined): void => {
-    state[t] = 2;
-    values[t] = value;
-    for (let i = successorOffsets[t]!; i < successorOffsets[t + 1]!; i++) {
-      const s = successors[i]!;
-      if (--inDegree[s]! === 0) ready.push(s);
-    }
+    state[t] = TaskState.done;
+    published.set(t, value);
+    order.release(t, ready);
   };
 
   const stop = (error: HoardError | undefined, byCancel: boolean): void => {
@@ -237,9 +175,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
       cancelled = byCancel;
       firstError = error;
       operationAbort.abort(error ?? new HoardError('OPERATION_CANCELLED', 'The operation was cancelled'));
-      const graceMs = options.abortGraceMs ?? 30_000;
-      const now = performance.now();
-      for (const entry of watched.values()) entry.deadline = Math.min(entry.deadline, now + graceMs);
+      deadlines.shortenTo(options.abortGraceMs ?? 30_000);
       for (const taskAbort of runningTasks.values()) taskAbort.abort(operationAbort.signal.reason);
     }
     pump();
@@ -249,27 +185,33 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   if (options.signal?.aborted) onExternalAbort();
   options.signal?.addEventListener('abort', onExternalAbort, { once: true });
 
-  // Timeouts: one sweeper checks the deadlines of running hooks, instead of a timer per hook
-  // (a timer per hook costs more than a no-op hook itself on flows of 100k resources).
-  const watched = new Map<number, { deadline: number; expire: () => void }>();
-  let sweeper: NodeJS.Timeout | undefined;
-  let sweepEveryMs = Number.POSITIVE_INFINITY;
-  const sweep = (): void => {
-    const now = performance.now();
-    for (const entry of watched.values()) if (now >= entry.deadline) entry.expire();
-  };
-  const ensureSweeper = (timeoutMs: number): void => {
-    const every = Math.min(1000, Math.max(5, timeoutMs / 5));
-    if (every < sweepEveryMs) {
-      if (sweeper) clearInterval(sweeper);
-      sweepEveryMs = every;
-      sweeper = setInterval(sweep, every);
-    }
-  };
+  /** A progress reporter for task `t`: each report pushes its deadline back. */
+  const progressFor = (t: number, touch: () => void): ProgressReporter =>
+    listening
+      ? {
+          items: (itemsDone, total) => {
+            touch();
+            emit({
+              type: 'progress',
+              resourceKey: keyOf(t),
+              hook: taskHookName(flow, t),
+              items: total === undefined ? { done: itemsDone } : { done: itemsDone, total },
+            });
+          },
+          bytes: (delta) => {
+            touch();
+            emit({ type: 'progress', resourceKey: keyOf(t), hook: taskHookName(flow, t), bytes: delta });
+          },
+          message: (text) => {
+            touch();
+            emit({ type: 'progress', resourceKey: keyOf(t), hook: taskHookName(flow, t), message: text });
+          },
+        }
+      : { items: touch, bytes: touch, message: touch };
 
+  /** One attempt at task `t`'s hook, under its deadline. */
   const runOnce = (t: number, taskAbort: TaskAbort): Promise<JsonValue | undefined> => {
     const timeoutMs = options.hookTimeoutMs?.(t) ?? DEFAULT_TIMEOUT_MS;
-    ensureSweeper(timeoutMs);
     return new Promise((resolve, reject) => {
       let settled = false;
       const entry = {
@@ -277,7 +219,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
         expire: (): void => {
           if (settled) return;
           settled = true;
-          watched.delete(t);
+          deadlines.unwatch(t);
           const error = new TaskTimeoutError(
             taskAbort.aborted
               ? 'did not stop after being aborted'
@@ -287,35 +229,14 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
           reject(error);
         },
       };
-      watched.set(t, entry);
+      deadlines.watch(t, entry, timeoutMs);
       const touch = (): void => {
         if (!taskAbort.aborted) entry.deadline = performance.now() + timeoutMs;
       };
-      const progress: ProgressReporter = listening
-        ? {
-            items: (done, total) => {
-              touch();
-              emit({
-                type: 'progress',
-                resourceKey: keyOf(t),
-                hook: taskHookName(flow, t),
-                items: total === undefined ? { done } : { done, total },
-              });
-            },
-            bytes: (delta) => {
-              touch();
-              emit({ type: 'progress', resourceKey: keyOf(t), hook: taskHookName(flow, t), bytes: delta });
-            },
-            message: (text) => {
-              touch();
-              emit({ type: 'progress', resourceKey: keyOf(t), hook: taskHookName(flow, t), message: text });
-            },
-          }
-        : { items: touch, bytes: touch, message: touch };
       const settle = (ok: boolean, value: unknown): void => {
         if (settled) return;
         settled = true;
-        watched.delete(t);
+        deadlines.unwatch(t);
         if (ok) resolve(value as JsonValue | undefined);
         else reject(value);
       };
@@ -325,8 +246,8 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
           get signal() {
             return taskAbort.signal;
           },
-          progress,
-          published: publishedFor(t),
+          progress: progressFor(t, touch),
+          published: published.readerView(t),
         });
       } catch (error) {
         settle(false, error);
@@ -339,10 +260,11 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
     });
   };
 
+  /** Runs task `t` with its plugin's retry policy, then records how it ended. */
   const start = async (t: number): Promise<void> => {
     const taskAbort = new TaskAbort();
     runningTasks.set(t, taskAbort);
-    state[t] = 1;
+    state[t] = TaskState.running;
     const hook = taskHookName(flow, t);
     const key = listening ? keyOf(t) : '';
     const started = listening ? performance.now() : 0;
@@ -355,13 +277,10 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
         outcome = { ok: true, value: await runOnce(t, taskAbort) };
         break;
       } catch (error) {
-        const retryable =
-          !(error instanceof TaskTimeoutError) &&
-          !taskAbort.aborted &&
-          attempt < attempts &&
-          policy?.isRetryable(error);
+        const timeout = error instanceof TaskTimeoutError;
+        const retryable = !timeout && !taskAbort.aborted && attempt < attempts && policy?.isRetryable(error);
         if (!retryable || policy === undefined) {
-          outcome = { ok: false, error: wrap(t, error, error instanceof TaskTimeoutError) };
+          outcome = { ok: false, error: wrapHookError(flow, t, options.pluginName(t), error, timeout) };
           break;
         }
         emit({ type: 'task-retry', resourceKey: key, hook, attempt, error: messageOf(error) });
@@ -375,9 +294,9 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
       if (listening)
         emit({ type: 'task-finished', resourceKey: key, hook, durationMs: performance.now() - started });
     } else if (stopped && taskAbort.aborted && !(outcome.error.code === 'PLUGIN_HOOK_TIMEOUT')) {
-      state[t] = 4;
+      state[t] = TaskState.aborted;
     } else {
-      state[t] = 3;
+      state[t] = TaskState.failed;
       taskErrors.set(t, outcome.error);
       emit({ type: 'task-failed', resourceKey: key, hook, error: outcome.error });
       stop(outcome.error, false);
@@ -386,6 +305,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
     pump();
   };
 
+  /** Starts ready tasks up to the concurrency; finishes no-op tasks at once. */
   function pump(): void {
     while (!stopped && readyHead < ready.length && running < concurrency) {
       const t = ready[readyHead++]!;
@@ -404,40 +324,13 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   emit({ type: 'flow-started', operation: flow.operation, hooks, resources: flow.graph.size });
   pump();
   await done;
-  if (sweeper) clearInterval(sweeper);
+  deadlines.close();
   options.signal?.removeEventListener('abort', onExternalAbort);
 
-  // Per-resource status.
-  const resources: ResourceOutcome[] = [];
-  const byNode = new Map<number, number[]>();
-  for (let t = 0; t < taskCount; t++) {
-    const list = byNode.get(flow.taskResource[t]!) ?? [];
-    list.push(t);
-    byNode.set(flow.taskResource[t]!, list);
-  }
-  const failures = new Map<number, HoardError>();
-  for (const [t, error] of taskErrors)
-    if (!failures.has(flow.taskResource[t]!)) failures.set(flow.taskResource[t]!, error);
-  for (let node = 0; node < flow.graph.size; node++) {
-    const key = resourceKey(flow.graph.resources[node]!);
-    const tasks = byNode.get(node) ?? [];
-    let status: ResourceStatus;
-    if (tasks.some((t) => state[t] === 3)) status = 'failed';
-    else if (tasks.every((t) => state[t] === 2)) status = 'done';
-    else if (cancelled || tasks.some((t) => state[t] === 4)) status = 'cancelled';
-    else status = 'skipped';
-    const outcome: ResourceOutcome = { resourceKey: key, status };
-    const error = failures.get(node);
-    if (status === 'failed' && error !== undefined) outcome.error = error;
-    resources.push(outcome);
-  }
   const result: ExecuteFlowResult = {
     status: stopped ? 'error' : 'success',
-    resources,
-    valueOf: (key, hook) => {
-      const writer = writerOf(key, hook);
-      return writer === -1 ? undefined : values[writer];
-    },
+    resources: summarizeResources(flow, state, taskErrors, cancelled),
+    valueOf: (key, hook) => published.valueOf(key, hook),
   };
   if (stopped) result.reason = cancelled ? 'cancelled' : 'failed';
   if (firstError !== undefined) result.error = firstError;
