@@ -221,6 +221,10 @@ describe('Hoard from a registry, as a user installs it', () => {
     async () => {
       await ok('npm', ['install', '-g', '@hoard/cli'], root);
       const installed = path.join(root, 'global', 'lib', 'node_modules', '@hoard', 'cli');
+      const version = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8')) as {
+        version: string;
+      };
+      expect((await hoard(['--version'], root)).stdout.trim()).toBe(version.version);
       const deps = await readdir(path.join(installed, 'node_modules', '@hoard'));
       expect(deps.sort()).toEqual(['bank-fs', 'core', 'plugin-directory']);
       // Source maps carry their sources (the tarball ships no src/).

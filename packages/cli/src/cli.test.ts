@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fakePluginPackage, runHoard, scratchDir, writeFiles } from './testing/cliHarness.js';
+import { fakePluginPackage, runHoard, scratchDir, spawnHoard, writeFiles } from './testing/cliHarness.js';
 
 const GRAPH = {
   resources: [
@@ -588,36 +588,17 @@ describe('checkpoint show and restore records', () => {
 
 describe('cancel', () => {
   it('SIGINT aborts running hooks, exits 130 and leaves the checkpoint error (cancelled)', async () => {
-    const { spawn } = await import('node:child_process');
-    const { HOARD_BIN } = await import('./testing/cliHarness.js');
     const root = await scratchDir('hoard-cancel-');
     await writeFiles(root, {
       ...fakePluginPackage('acme-slow', { types: ['Acme::Slow'], hang: true }),
       'providers.d/slow.conf':
         '[provider]\nname = slow\nid = 9\nbank = @hoard/bank-fs\nplugin = acme-slow\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n',
     });
-    const child = spawn(
-      process.execPath,
-      [HOARD_BIN, 'protect', '--provider', 'slow', '--resource', 'Acme::Slow#1', '--json'],
-      {
-        cwd: root,
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        if (stderr.includes('"task-started"')) resolve();
-      });
-    });
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(JSON.parse(stdout)).toMatchObject({
+    const hoard = spawnHoard(['protect', '--provider', 'slow', '--resource', 'Acme::Slow#1', '--json'], root);
+    await hoard.taskStarted;
+    hoard.kill('SIGINT');
+    expect(await hoard.exited).toBe(130);
+    expect(JSON.parse(hoard.stdout())).toMatchObject({
       status: 'error',
       reason: 'cancelled',
       resources: { 'Acme::Slow#1': { status: 'cancelled' } },
@@ -627,41 +608,25 @@ describe('cancel', () => {
       { status: 'error', reason: 'cancelled' },
     ]);
   });
-});
 
-describe('cancel of a hook that ignores its signal', () => {
   it('SIGTERM records the cancel after cancel_grace and exits 130, even with the hook still pending', async () => {
-    const { spawn } = await import('node:child_process');
-    const { HOARD_BIN } = await import('./testing/cliHarness.js');
     const root = await scratchDir('hoard-cancel-stuck-');
     await writeFiles(root, {
       ...fakePluginPackage('acme-stuck', { types: ['Acme::Stuck'], hang: 'ignoring-signal' }),
       'providers.d/stuck.conf':
         '[provider]\nname = stuck\nid = 10\nbank = @hoard/bank-fs\nplugin = acme-stuck\ncancel_grace = 1\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n',
     });
-    const child = spawn(
-      process.execPath,
-      [HOARD_BIN, 'protect', '--provider', 'stuck', '--resource', 'Acme::Stuck#1', '--json'],
-      { cwd: root },
+    const hoard = spawnHoard(
+      ['protect', '--provider', 'stuck', '--resource', 'Acme::Stuck#1', '--json'],
+      root,
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        if (stderr.includes('"task-started"')) resolve();
-      });
-    });
-    child.kill('SIGTERM');
-    const timeout = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const code = await exited;
+    await hoard.taskStarted;
+    hoard.kill('SIGTERM');
+    const timeout = setTimeout(() => hoard.kill('SIGKILL'), 20_000);
+    const code = await hoard.exited;
     clearTimeout(timeout);
     expect(code).toBe(130);
-    expect(JSON.parse(stdout)).toMatchObject({ status: 'error', reason: 'cancelled' });
+    expect(JSON.parse(hoard.stdout())).toMatchObject({ status: 'error', reason: 'cancelled' });
   });
 });
 

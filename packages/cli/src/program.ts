@@ -1,31 +1,29 @@
-import { Command, CommanderError, Option } from 'commander';
-import {
-  checkpointDeleteCommand,
-  checkpointListCommand,
-  checkpointShowCommand,
-} from './commands/checkpoint.js';
-import { flowCommand } from './commands/flow.js';
-import { pluginNewCommand } from './commands/pluginNew.js';
-import { pluginsListCommand } from './commands/plugins.js';
-import { protectCommand } from './commands/protect.js';
-import {
-  protectableGraphCommand,
-  protectableListCommand,
-  protectableShowCommand,
-  protectableTypesCommand,
-} from './commands/protectable.js';
-import { providerListCommand, providerShowCommand } from './commands/provider.js';
-import {
-  restoreCommand,
-  restoreDeleteCommand,
-  restoreListCommand,
-  restoreShowCommand,
-} from './commands/restore.js';
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { registerCheckpointDelete } from './commands/checkpoint/delete.js';
+import { registerCheckpointList } from './commands/checkpoint/list.js';
+import { registerCheckpointShow } from './commands/checkpoint/show.js';
+import { registerFlow } from './commands/flow.js';
+import type { CommandRunner } from './commands/options.js';
+import { registerPluginsList } from './commands/plugins/list.js';
+import { registerPluginsNew } from './commands/plugins/new.js';
+import { registerProtect } from './commands/protect.js';
+import { registerProtectableGraph } from './commands/protectable/graph.js';
+import { registerProtectableList } from './commands/protectable/list.js';
+import { registerProtectableShow } from './commands/protectable/show.js';
+import { registerProtectableTypes } from './commands/protectable/types.js';
+import { registerProviderList } from './commands/provider/list.js';
+import { registerProviderShow } from './commands/provider/show.js';
+import { registerRestoreDelete } from './commands/restore/delete.js';
+import { registerRestoreList } from './commands/restore/list.js';
+import { registerRestore } from './commands/restore/run.js';
+import { registerRestoreShow } from './commands/restore/show.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './exitCodes.js';
-import { type Io, processIo, reportError, usageError } from './output.js';
+import { type Io, processIo, reportError } from './output.js';
 
-const VERSION = '0.1.0';
+/** This package's version, as published (changesets bumps package.json, not the code). */
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Options of {@link runCli}. */
 export interface RunCliOptions {
@@ -73,267 +71,42 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
     };
   };
-  const action =
-    (run: (context: CommandContext) => Promise<number>) =>
-    async (_opts: object, command: Command): Promise<void> => {
-      const context = contextOf(command);
-      try {
-        exitCode = await run(context);
-      } catch (error) {
-        exitCode = reportError(io, error, context.json);
-      }
-    };
-  const json = () => new Option('--json', 'print JSON on stdout (progress as JSON lines on stderr)');
-  const providerDir = () =>
-    new Option(
-      '--provider-dir <dir>',
-      'directory of provider *.conf files (default ./providers.d, env HOARD_PROVIDER_DIR)',
-    );
-  const logLevel = () =>
-    new Option('--log-level <level>', 'write logs to stderr').choices(['debug', 'info', 'warn', 'error']);
+  const run: CommandRunner = async (command, body) => {
+    const context = contextOf(command);
+    try {
+      exitCode = await body(context);
+    } catch (error) {
+      exitCode = reportError(io, error, context.json);
+    }
+  };
 
-  program
-    .command('flow')
-    .description('print the flow the compiler builds for a resource graph (docs/protocol.md, "hoard flow")')
-    .requiredOption('--graph <file>', 'resource graph JSON file')
-    .requiredOption('--operation <operation>', 'protect, restore or delete')
-    .option('--provider <name>', 'drop tasks of hooks this provider does not implement')
-    .addOption(
-      new Option('--format <format>', 'human view format')
-        .choices(['text', 'mermaid', 'dot'])
-        .default('text'),
-    )
-    .addOption(providerDir())
-    .addOption(json())
-    .action(
-      async (
-        opts: { graph: string; operation: string; provider?: string; format?: string },
-        command: Command,
-      ) => {
-        await action((context) => flowCommand(context, opts))(opts, command);
-      },
-    );
-
+  // Each command is declared in its own file under commands/, beside what it does.
+  registerFlow(program, run);
   const plugins = program
     .command('plugins')
     .alias('plugin')
     .description('installed plugin packages; a new one with `plugins new`');
-  plugins
-    .command('list')
-    .description('list installed packages with Hoard entry points, and their errors')
-    .addOption(json())
-    .action(async (opts: object, command: Command) => {
-      await action((context) => pluginsListCommand(context))(opts, command);
-    });
-
-  plugins
-    .command('new')
-    .description('write a new plugin package that builds and passes its tests as generated')
-    .argument('<package-name>', 'npm name of the new package, e.g. @acme/hoard-plugin-notes')
-    .option('--dir <directory>', 'where to write it (default: ./<name without scope>); must be empty')
-    .option('--resource-type <type>', 'the resource type it covers (default: <Scope>::<Name>::File)')
-    .addOption(json())
-    .action(async (packageName: string, opts: { dir?: string; resourceType?: string }, command: Command) => {
-      await action((context) => pluginNewCommand(context, { packageName, ...opts }))(opts, command);
-    });
-
+  registerPluginsList(plugins, run);
+  registerPluginsNew(plugins, run);
   const provider = program.command('provider').description('providers loaded from *.conf files');
-  provider
-    .command('list')
-    .description('list providers, broken ones with their error')
-    .addOption(providerDir())
-    .addOption(json())
-    .action(async (opts: object, command: Command) => {
-      await action((context) => providerListCommand(context))(opts, command);
-    });
-  provider
-    .command('show')
-    .description('show one provider: bank, plugins, types, configuration (secrets redacted)')
-    .argument('<name>', 'provider name or id')
-    .addOption(providerDir())
-    .addOption(json())
-    .action(async (name: string, opts: object, command: Command) => {
-      await action((context) => providerShowCommand(context, name))(opts, command);
-    });
-
+  registerProviderList(provider, run);
+  registerProviderShow(provider, run);
   const protectable = program
     .command('protectable')
     .description("resources the provider's protectables can find");
-  protectable
-    .command('types')
-    .description('protectable resource types, their parent types and protection plugins')
-    .requiredOption('--provider <name>', 'provider name or id')
-    .addOption(providerDir())
-    .addOption(json())
-    .action(async (opts: { provider: string }, command: Command) => {
-      await action((context) => protectableTypesCommand(context, opts))(opts, command);
-    });
-  protectable
-    .command('list')
-    .description('list resources of a type')
-    .argument('<type>', 'resource type, e.g. OS::Cinder::Volume')
-    .requiredOption('--provider <name>', 'provider name or id')
-    .addOption(providerDir())
-    .addOption(json())
-    .action(async (type: string, opts: { provider: string }, command: Command) => {
-      await action((context) => protectableListCommand(context, { provider: opts.provider, type }))(
-        opts,
-        command,
-      );
-    });
-  protectable
-    .command('show')
-    .description('show one resource')
-    .argument('<type>', 'resource type')
-    .argument('<id>', 'resource id')
-    .requiredOption('--provider <name>', 'provider name or id')
-    .addOption(providerDir())
-    .addOption(json())
-    .action(async (type: string, id: string, opts: { provider: string }, command: Command) => {
-      await action((context) => protectableShowCommand(context, { provider: opts.provider, type, id }))(
-        opts,
-        command,
-      );
-    });
-  protectable
-    .command('graph')
-    .description('the dependency graph Hoard would protect, as a tree, JSON (--json) or mermaid')
-    .argument('<resources...>', 'TYPE#ID of each selected resource')
-    .requiredOption('--provider <name>', 'provider name or id')
-    .addOption(new Option('--format <format>', 'human view').choices(['tree', 'mermaid']).default('tree'))
-    .addOption(providerDir())
-    .addOption(json())
-    .action(async (resources: string[], opts: { provider: string; format?: string }, command: Command) => {
-      await action((context) =>
-        protectableGraphCommand(context, {
-          provider: opts.provider,
-          resources,
-          ...(opts.format ? { format: opts.format } : {}),
-        }),
-      )(opts, command);
-    });
-
-  program
-    .command('protect')
-    .description('protect resources and their dependencies into a new checkpoint')
-    .requiredOption('--provider <name>', 'provider name or id')
-    .requiredOption('--resource <TYPE#ID...>', 'resources to protect (repeatable)')
-    .option('--parameters <file>', 'parameters JSON file (docs/protocol.md, "Parameters")')
-    .option('--dry-run', 'print the resource graph, compiled order and validated parameters; write nothing')
-    .option('--concurrency <n>', 'most hooks running at once')
-    .addOption(providerDir())
-    .addOption(logLevel())
-    .addOption(json())
-    .action(
-      async (
-        opts: {
-          provider: string;
-          resource: string[];
-          parameters?: string;
-          dryRun?: boolean;
-          concurrency?: string;
-        },
-        command: Command,
-      ) => {
-        await action((context) => protectCommand(context, opts))(opts, command);
-      },
-    );
-
-  const restore = program
-    .command('restore')
-    .description('restore a checkpoint; restore list|show|delete manage restore records')
-    .option('--provider <name>', 'provider name or id')
-    .option('--checkpoint <id>', 'checkpoint id')
-    .option('--parameters <file>', 'parameters JSON file (docs/protocol.md, "Parameters")')
-    .option('--concurrency <n>', 'most hooks running at once')
-    .addOption(providerDir())
-    .addOption(logLevel())
-    .addOption(json())
-    .action(
-      async (
-        opts: { provider?: string; checkpoint?: string; parameters?: string; concurrency?: string },
-        command: Command,
-      ) => {
-        await action((context) => {
-          if (opts.provider === undefined) throw usageError('hoard restore needs --provider <name>');
-          return restoreCommand(context, { ...opts, provider: opts.provider });
-        })(opts, command);
-      },
-    );
-  restore
-    .command('list')
-    .description('list restore records, newest first')
-    .requiredOption('--provider <name>', 'provider name or id')
-    .option('--checkpoint <id>', 'only restores of this checkpoint')
-    .option('--limit <n>', 'at most this many')
-    .addOption(providerDir())
-    .addOption(json())
-    .action(async (opts: { provider: string; checkpoint?: string; limit?: string }, command: Command) => {
-      await action((context) => restoreListCommand(context, opts))(opts, command);
-    });
-  restore
-    .command('show')
-    .description('show one restore record with per-resource status and results')
-    .argument('<id>', 'restore id')
-    .requiredOption('--provider <name>', 'provider name or id')
-    .addOption(providerDir())
-    .addOption(json())
-    .action(async (id: string, opts: { provider: string }, command: Command) => {
-      await action((context) => restoreShowCommand(context, { provider: opts.provider, id }))(opts, command);
-    });
-  restore
-    .command('delete')
-    .description('delete a restore record (what the restore created is left in place)')
-    .argument('<id>', 'restore id')
-    .requiredOption('--provider <name>', 'provider name or id')
-    .addOption(providerDir())
-    .addOption(json())
-    .action(async (id: string, opts: { provider: string }, command: Command) => {
-      await action((context) => restoreDeleteCommand(context, { provider: opts.provider, id }))(
-        opts,
-        command,
-      );
-    });
-
+  registerProtectableTypes(protectable, run);
+  registerProtectableList(protectable, run);
+  registerProtectableShow(protectable, run);
+  registerProtectableGraph(protectable, run);
+  registerProtect(program, run);
+  const restore = registerRestore(program, run);
+  registerRestoreList(restore, run);
+  registerRestoreShow(restore, run);
+  registerRestoreDelete(restore, run);
   const checkpoint = program.command('checkpoint').description("checkpoints in a provider's bank");
-  checkpoint
-    .command('list')
-    .description('list checkpoints, newest first')
-    .requiredOption('--provider <name>', 'provider name or id')
-    .option('--limit <n>', 'at most this many')
-    .option('--marker <id>', 'only checkpoints older than this one (paging)')
-    .addOption(providerDir())
-    .addOption(json())
-    .action(async (opts: { provider: string; limit?: string; marker?: string }, command: Command) => {
-      await action((context) => checkpointListCommand(context, opts))(opts, command);
-    });
-  checkpoint
-    .command('show')
-    .description('show one checkpoint with per-resource status')
-    .argument('<id>', 'checkpoint id')
-    .requiredOption('--provider <name>', 'provider name or id')
-    .addOption(providerDir())
-    .addOption(json())
-    .action(async (id: string, opts: { provider: string }, command: Command) => {
-      await action((context) => checkpointShowCommand(context, { provider: opts.provider, id }))(
-        opts,
-        command,
-      );
-    });
-  checkpoint
-    .command('delete')
-    .description('delete a checkpoint and its data')
-    .argument('<id>', 'checkpoint id')
-    .requiredOption('--provider <name>', 'provider name or id')
-    .addOption(providerDir())
-    .addOption(logLevel())
-    .addOption(json())
-    .action(async (id: string, opts: { provider: string }, command: Command) => {
-      await action((context) => checkpointDeleteCommand(context, { provider: opts.provider, id }))(
-        opts,
-        command,
-      );
-    });
+  registerCheckpointList(checkpoint, run);
+  registerCheckpointShow(checkpoint, run);
+  registerCheckpointDelete(checkpoint, run);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

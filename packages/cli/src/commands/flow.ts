@@ -9,8 +9,11 @@ import {
   taskId,
   toFlowDocument,
 } from '@hoard/core/host';
+import { type Command, Option } from 'commander';
 import { type CommandContext, providerFor } from '../context.js';
 import { printJson, usageError } from '../output.js';
+import { flowSteps } from '../views/flowView.js';
+import { type CommandRunner, jsonOption, providerDirOption } from './options.js';
 
 /** Options of `hoard flow`. */
 export interface FlowCommandOptions {
@@ -18,27 +21,6 @@ export interface FlowCommandOptions {
   operation: string;
   provider?: string;
   format?: string;
-}
-
-/** Tasks grouped in steps: every task of a step can run once the earlier steps are done. */
-export function flowSteps(flow: Flow): number[][] {
-  const count = flow.taskResource.length;
-  const inDegree = new Int32Array(count);
-  const successors: number[][] = Array.from({ length: count }, () => []);
-  for (let e = 0; e < flow.edgeFrom.length; e++) {
-    successors[flow.edgeFrom[e]!]!.push(flow.edgeTo[e]!);
-    inDegree[flow.edgeTo[e]!]!++;
-  }
-  const steps: number[][] = [];
-  let current: number[] = [];
-  for (let t = 0; t < count; t++) if (inDegree[t] === 0) current.push(t);
-  while (current.length > 0) {
-    steps.push(current);
-    const next: number[] = [];
-    for (const t of current) for (const s of successors[t]!) if (--inDegree[s]! === 0) next.push(s);
-    current = next;
-  }
-  return steps;
 }
 
 function mermaid(flow: Flow): string {
@@ -105,4 +87,24 @@ export async function flowCommand(context: CommandContext, options: FlowCommandO
   else if (format === 'dot') context.io.stdout(dot(flow));
   else context.io.stdout(human(flow));
   return 0;
+}
+
+/** Declares `hoard flow`. */
+export function registerFlow(program: Command, run: CommandRunner): void {
+  program
+    .command('flow')
+    .description('print the flow the compiler builds for a resource graph (docs/protocol.md, "hoard flow")')
+    .requiredOption('--graph <file>', 'resource graph JSON file')
+    .requiredOption('--operation <operation>', 'protect, restore or delete')
+    .option('--provider <name>', 'drop tasks of hooks this provider does not implement')
+    .addOption(
+      new Option('--format <format>', 'human view format')
+        .choices(['text', 'mermaid', 'dot'])
+        .default('text'),
+    )
+    .addOption(providerDirOption())
+    .addOption(jsonOption())
+    .action((opts: FlowCommandOptions, command: Command) =>
+      run(command, (context) => flowCommand(context, opts)),
+    );
 }

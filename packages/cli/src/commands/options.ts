@@ -1,6 +1,55 @@
+import { type Command, Option } from 'commander';
+import type { CommandContext } from '../context.js';
 import { usageError } from '../output.js';
 
-// Values of options that several commands share, parsed one way.
+// The options several commands share, declared once, and their values parsed one way.
+
+/** Runs a command's body with the context its options give; each command file registers through it. */
+export type CommandRunner = (
+  command: Command,
+  body: (context: CommandContext) => Promise<number>,
+) => Promise<void>;
+
+/** `--json`: JSON on stdout, progress as JSON lines on stderr. */
+export const jsonOption = (): Option =>
+  new Option('--json', 'print JSON on stdout (progress as JSON lines on stderr)');
+
+/** `--provider-dir`: where provider files are. */
+export const providerDirOption = (): Option =>
+  new Option(
+    '--provider-dir <dir>',
+    'directory of provider *.conf files (default ./providers.d, env HOARD_PROVIDER_DIR)',
+  );
+
+/** `--log-level`: logs on stderr. */
+export const logLevelOption = (): Option =>
+  new Option('--log-level <level>', 'write logs to stderr').choices(['debug', 'info', 'warn', 'error']);
+
+/** `--provider <name>`, required. */
+export const providerOption = (): Option =>
+  new Option('--provider <name>', 'provider name or id').makeOptionMandatory();
+
+/** `--parameters <file>`. */
+export const parametersOption = (): Option =>
+  new Option('--parameters <file>', 'parameters JSON file (docs/protocol.md, "Parameters")');
+
+/** `--concurrency <n>`. */
+export const concurrencyOption = (): Option => new Option('--concurrency <n>', 'most hooks running at once');
+
+/** `--limit <n>`. */
+export const limitOption = (): Option => new Option('--limit <n>', 'at most this many');
+
+/**
+ * The options of a command that works on one provider: `--provider`, `--provider-dir`, `--json`.
+ *
+ * @param command - the command to add them to
+ * @param extra - more shared options, added before `--json`
+ */
+export function withProvider(command: Command, ...extra: Option[]): Command {
+  command.addOption(providerOption()).addOption(providerDirOption());
+  for (const option of extra) command.addOption(option);
+  return command.addOption(jsonOption());
+}
 
 /** Parses a `--concurrency` value. */
 export function parseConcurrency(value: string | undefined): number | undefined {

@@ -9,12 +9,21 @@ import {
   taskId,
   toFlowDocument,
 } from '@hoard/core/host';
+import type { Command } from 'commander';
 import { type CommandContext, loggerFor, providerFor } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { printJson, usageError } from '../output.js';
 import { createProgressView } from '../progressView.js';
-import { flowSteps } from './flow.js';
-import { parseConcurrency } from './options.js';
+import { describeCheckpoint } from '../views/checkpointView.js';
+import { flowSteps } from '../views/flowView.js';
+import {
+  type CommandRunner,
+  concurrencyOption,
+  logLevelOption,
+  parametersOption,
+  parseConcurrency,
+  withProvider,
+} from './options.js';
 
 /** Options of `hoard protect`. */
 export interface ProtectCommandOptions {
@@ -23,21 +32,6 @@ export interface ProtectCommandOptions {
   parameters?: string;
   dryRun?: boolean;
   concurrency?: string;
-}
-
-/** Human summary of a checkpoint. */
-export function describeCheckpoint(checkpoint: CheckpointRecord): string {
-  const lines = [
-    `Checkpoint ${checkpoint.id}: ${checkpoint.status}${checkpoint.reason ? ` (${checkpoint.reason})` : ''}`,
-    `  provider  ${checkpoint.providerName} (${checkpoint.providerId})`,
-    `  created   ${checkpoint.createdAt}`,
-  ];
-  for (const [key, status] of Object.entries(checkpoint.resources)) {
-    lines.push(`  ${status.status.padEnd(9)} ${key}${status.error ? `: ${status.error.message}` : ''}`);
-  }
-  if (checkpoint.error && !Object.values(checkpoint.resources).some((r) => r.error))
-    lines.push(`  error: ${checkpoint.error.message}`);
-  return `${lines.join('\n')}\n`;
 }
 
 /** `hoard protect`. */
@@ -113,4 +107,23 @@ export async function protectCommand(
   else context.io.stdout(describeCheckpoint(checkpoint));
   if (checkpoint.status === 'available') return EXIT.ok;
   return checkpoint.reason === 'cancelled' ? EXIT.cancelled : EXIT.failed;
+}
+
+/** Declares `hoard protect`. */
+export function registerProtect(program: Command, run: CommandRunner): void {
+  withProvider(
+    program
+      .command('protect')
+      .description('protect resources and their dependencies into a new checkpoint')
+      .requiredOption('--resource <TYPE#ID...>', 'resources to protect (repeatable)')
+      .option(
+        '--dry-run',
+        'print the resource graph, compiled order and validated parameters; write nothing',
+      ),
+    parametersOption(),
+    concurrencyOption(),
+    logLevelOption(),
+  ).action((opts: ProtectCommandOptions, command: Command) =>
+    run(command, (context) => protectCommand(context, opts)),
+  );
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -103,4 +103,32 @@ export const thingProtection = {
 };
 `,
   };
+}
+
+/** A `hoard` process run in the background, for tests that signal it while it works. */
+export interface BackgroundHoard {
+  /** Resolves once a task has started (a `task-started` progress line on stderr). */
+  taskStarted: Promise<void>;
+  /** The exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): void;
+  stdout(): string;
+}
+
+/** Starts `hoard` with `args` in `cwd` without waiting for it. */
+export function spawnHoard(args: string[], cwd: string): BackgroundHoard {
+  const child = spawn(process.execPath, [HOARD_BIN, ...args], { cwd });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  const taskStarted = new Promise<void>((resolve) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('"task-started"')) resolve();
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { taskStarted, exited, kill: (signal) => child.kill(signal), stdout: () => stdout };
 }

@@ -4,19 +4,10 @@ import type { ProgressReporter, PublishedValues, RetryPolicy } from '../plugin-a
 import { type HookName, type JsonValue, resourceKey } from '../plugin-api/types.js';
 import { HookDeadlines } from './hookDeadlines.js';
 import { PublishedValueStore } from './publishedValues.js';
-import { summarizeResources } from './summarizeFlow.js';
+import { type ResourceOutcome, summarizeResources } from './summarizeFlow.js';
 import { TaskOrder, TaskState } from './taskState.js';
 
-/** Final status of one resource after an operation (docs/protocol.md, "The executor"). */
-export type ResourceStatus = 'done' | 'failed' | 'skipped' | 'cancelled';
-
-/** One resource's outcome. */
-export interface ResourceOutcome {
-  resourceKey: string;
-  status: ResourceStatus;
-  /** The wrapped error when `status` is `failed`. */
-  error?: HoardError;
-}
+export type { ResourceOutcome, ResourceStatus } from './summarizeFlow.js';
 
 /** Events emitted while a flow runs, for progress views. */
 export type ExecutorEvent =

@@ -1,8 +1,18 @@
 import type { HoardError } from '../errors/HoardError.js';
 import type { Flow } from '../flow/Flow.js';
 import { resourceKey } from '../plugin-api/types.js';
-import type { ResourceOutcome, ResourceStatus } from './executeFlow.js';
 import { TaskState } from './taskState.js';
+
+/** Final status of one resource after an operation (docs/protocol.md, "The executor"). */
+export type ResourceStatus = 'done' | 'failed' | 'skipped' | 'cancelled';
+
+/** One resource's outcome. */
+export interface ResourceOutcome {
+  resourceKey: string;
+  status: ResourceStatus;
+  /** The wrapped error when `status` is `failed`. */
+  error?: HoardError;
+}
 
 /**
  * Each resource's outcome from its tasks' states: `failed` when one of its hooks failed, `done`

@@ -27,7 +27,12 @@ import {
   pluginFor,
   prepareProtect,
 } from './planProtection.js';
-import { type ParametersDocument, redactParameters, resolveParameters } from './resolveParameters.js';
+import {
+  type ParametersDocument,
+  parametersFor,
+  redactParameters,
+  resolveParameters,
+} from './resolveParameters.js';
 
 /** Options shared by every operation. */
 export interface OperationOptions {
@@ -504,14 +509,14 @@ export class ProtectionService {
    * One checkpoint with, for each resource, the protect parameters in effect (type and key
    * entries merged, schema defaults applied) and its saved info, secrets redacted in both.
    */
-  async describeCheckpoint(id: string): Promise<CheckpointDetails> {
+  async getCheckpointDetails(id: string): Promise<CheckpointDetails> {
     const checkpoint = await this.checkpoints.get(id);
     const document = checkpoint.parameters as ParametersDocument;
     const resources: CheckpointDetails['resourceDetails'] = {};
     for (const resource of checkpoint.graph.resources) {
       const key = resourceKey(resource);
       const loaded = this.provider.pluginByType.get(resource.type);
-      const parameters: JsonObject = structuredClone({ ...document[resource.type], ...document[key] });
+      const parameters = parametersFor(document, resource);
       // Defaults are applied by validating; problems were reported when the protect ran.
       if (loaded?.schemas.protect !== undefined) validate(loaded.schemas.protect, parameters);
       const savedInfo = await this.checkpoints.readSavedInfo(id, key);

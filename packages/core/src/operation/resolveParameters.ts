@@ -48,6 +48,17 @@ export function checkParametersDocument(document: unknown, file = 'parameters'):
  * @returns the parameters of each resource node
  * @throws `PARAMETERS_INVALID` listing every problem with its resource key and field path
  */
+/**
+ * One resource's parameters from a parameters document: those given for its type, overridden by
+ * those given for the resource itself (`TYPE#ID`), copied so that defaults can be filled in.
+ */
+export function parametersFor(
+  document: ParametersDocument,
+  resource: { type: string; id: string },
+): JsonObject {
+  return structuredClone({ ...document[resource.type], ...document[resourceKey(resource)] });
+}
+
 export function resolveParameters(
   graph: ResourceGraph,
   pluginOf: (type: string) => LoadedProtectionPlugin,
@@ -73,7 +84,7 @@ export function resolveParameters(
   }
   const out = graph.resources.map((resource) => {
     const key = resourceKey(resource);
-    const merged: JsonObject = structuredClone({ ...document[resource.type], ...document[key] });
+    const merged = parametersFor(document, resource);
     const schema = pluginOf(resource.type).schemas[operation];
     if (schema !== undefined) {
       for (const p of validate(schema, merged, `${key}`)) {

@@ -1,7 +1,9 @@
 import { discoverPluginPackages, ENTRY_POINT_GROUPS, locateEntryPoint } from '@hoard/core/host';
-import { CLI_PACKAGE_DIR, type CommandContext } from '../context.js';
-import { EXIT } from '../exitCodes.js';
-import { printJson, table } from '../output.js';
+import type { Command } from 'commander';
+import { CLI_PACKAGE_DIR, type CommandContext } from '../../context.js';
+import { EXIT } from '../../exitCodes.js';
+import { printJson, table } from '../../output.js';
+import { type CommandRunner, jsonOption } from '../options.js';
 
 interface EntryReport {
   group: string;
@@ -69,4 +71,13 @@ export async function pluginsListCommand(context: CommandContext): Promise<numbe
   }
   context.io.stdout(reports.length === 0 ? 'No Hoard plugin packages installed.\n' : table(rows));
   return EXIT.ok;
+}
+
+/** Declares `hoard plugins list`. */
+export function registerPluginsList(plugins: Command, run: CommandRunner): void {
+  plugins
+    .command('list')
+    .description('list installed packages with Hoard entry points, and their errors')
+    .addOption(jsonOption())
+    .action((_opts: object, command: Command) => run(command, (context) => pluginsListCommand(context)));
 }

@@ -2,13 +2,16 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { HoardError } from '@hoard/core';
-import type { CommandContext } from '../context.js';
-import { EXIT } from '../exitCodes.js';
-import { printJson } from '../output.js';
-import { pascalCase, pluginTemplate, shortNameOf } from '../scaffold/pluginTemplate.js';
+import type { Command } from 'commander';
+import type { CommandContext } from '../../context.js';
+import { EXIT } from '../../exitCodes.js';
+import { printJson } from '../../output.js';
+import { pascalCase, pluginTemplate, shortNameOf } from '../../scaffold/pluginTemplate.js';
+import { type CommandRunner, jsonOption } from '../options.js';
 
 /** npm's rules for a new package name: lowercase, URL-safe, at most 214 characters. */
 const NPM_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
+
 const RESOURCE_TYPE = /^[A-Za-z][A-Za-z0-9]*(::[A-Za-z][A-Za-z0-9]*)+$/;
 
 /** The range of `@hoard/core` a new plugin depends on: the core this CLI runs. */
@@ -79,4 +82,18 @@ export async function pluginNewCommand(
     ].join('\n'),
   );
   return EXIT.ok;
+}
+
+/** Declares `hoard plugins new`. */
+export function registerPluginsNew(plugins: Command, run: CommandRunner): void {
+  plugins
+    .command('new')
+    .description('write a new plugin package that builds and passes its tests as generated')
+    .argument('<package-name>', 'npm name of the new package, e.g. @acme/hoard-plugin-notes')
+    .option('--dir <directory>', 'where to write it (default: ./<name without scope>); must be empty')
+    .option('--resource-type <type>', 'the resource type it covers (default: <Scope>::<Name>::File)')
+    .addOption(jsonOption())
+    .action((packageName: string, opts: { dir?: string; resourceType?: string }, command: Command) =>
+      run(command, (context) => pluginNewCommand(context, { packageName, ...opts })),
+    );
 }
