@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { processIo, tolerateClosedOutput } from './output.js';
 import { runCli } from './program.js';
+
+tolerateClosedOutput();
 
 // SIGINT/SIGTERM/SIGHUP cancel the running operation: running hooks are aborted and awaited (for
 // at most the provider's cancel_grace), the checkpoint ends `error` with reason `cancelled`, and
@@ -10,7 +13,7 @@ for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(name, () => {
     signals++;
     if (signals > 1) process.exit(130);
-    process.stderr.write(
+    processIo.stderr(
       `\nhoard: ${name} received, cancelling: running hooks get up to the provider's cancel_grace (default 30 s) to stop; send it again to quit at once\n`,
     );
     cancel.abort();

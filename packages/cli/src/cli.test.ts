@@ -630,6 +630,41 @@ describe('cancel', () => {
   });
 });
 
+describe('closed output (issue 9, defect 5)', () => {
+  it('a reader that goes away never aborts the operation nor prints a stack trace', async () => {
+    const root = await scratchDir('hoard-closed-');
+    await writeFiles(root, {
+      'providers.d/local.conf': localProvider('../bank'),
+      'app/a.txt': 'alpha\n',
+      'graph.json': JSON.stringify(GRAPH),
+    });
+    // `hoard flow ... | head -0`: stdout closed before anything is written.
+    const flow = spawnHoard(
+      ['flow', '--graph', 'graph.json', '--operation', 'protect', '--format', 'dot'],
+      root,
+      {
+        closed: ['stdout'],
+      },
+    );
+    expect(await flow.exited).toBe(0);
+    expect(flow.stderr()).not.toMatch(/\n\s+at |EPIPE/);
+    // A protect whose progress reader (stderr) went away still ends available, exit 0.
+    const resource = `Hoard::Local::Directory#${path.join(root, 'app')}`;
+    const protect = spawnHoard(['protect', '--provider', 'local', '--resource', resource, '--json'], root, {
+      closed: ['stderr'],
+    });
+    expect(await protect.exited).toBe(0);
+    expect(JSON.parse(protect.stdout())).toMatchObject({ status: 'available' });
+    // And with stdout closed, it still records the checkpoint and exits 0.
+    const quiet = spawnHoard(['protect', '--provider', 'local', '--resource', resource, '--json'], root, {
+      closed: ['stdout'],
+    });
+    expect(await quiet.exited).toBe(0);
+    const list = runHoard(['checkpoint', 'list', '--provider', 'local', '--json'], { cwd: root });
+    expect(list.json<{ status: string }[]>().map((c) => c.status)).toEqual(['available', 'available']);
+  });
+});
+
 describe("Karbor's openstack-infra.conf, converted by changing package names", () => {
   it('loads as a provider with the four plugins and the Swift bank', async () => {
     const { fileURLToPath } = await import('node:url');

@@ -9,10 +9,30 @@ export interface Io {
   isTty: boolean;
 }
 
+/**
+ * Whether each of the process's streams still has a reader. A reader that goes away (`| head`, a
+ * closed terminal, a supervisor that stops reading) is not a failure of the operation: what would
+ * have been printed is dropped and the operation goes on to its end and its own exit code.
+ */
+const readable = { stdout: true, stderr: true };
+
+/** Makes output failures (EPIPE, a closed terminal) harmless; the binary calls it once. */
+export function tolerateClosedOutput(): void {
+  for (const name of ['stdout', 'stderr'] as const) {
+    process[name].on('error', () => {
+      readable[name] = false;
+    });
+  }
+}
+
 /** The process's own streams. */
 export const processIo: Io = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => {
+    if (readable.stdout) process.stdout.write(text);
+  },
+  stderr: (text) => {
+    if (readable.stderr) process.stderr.write(text);
+  },
   isTty: Boolean(process.stderr.isTTY),
 };
 

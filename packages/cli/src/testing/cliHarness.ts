@@ -115,9 +115,18 @@ export interface BackgroundHoard {
   stdout(): string;
 }
 
-/** Starts `hoard` with `args` in `cwd` without waiting for it. */
-export function spawnHoard(args: string[], cwd: string): BackgroundHoard {
+/**
+ * Starts `hoard` with `args` in `cwd` without waiting for it.
+ *
+ * @param options - `closed`: streams whose reader goes away at once (a closed pipe)
+ */
+export function spawnHoard(
+  args: string[],
+  cwd: string,
+  options: { closed?: ('stdout' | 'stderr')[] } = {},
+): BackgroundHoard & { stderr(): string } {
   const child = spawn(process.execPath, [HOARD_BIN, ...args], { cwd });
+  for (const name of options.closed ?? []) child[name].destroy();
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -130,5 +139,11 @@ export function spawnHoard(args: string[], cwd: string): BackgroundHoard {
     });
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { taskStarted, exited, kill: (signal) => child.kill(signal), stdout: () => stdout };
+  return {
+    taskStarted,
+    exited,
+    kill: (signal) => child.kill(signal),
+    stdout: () => stdout,
+    stderr: () => stderr,
+  };
 }
