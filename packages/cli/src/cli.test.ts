@@ -630,6 +630,67 @@ describe('cancel', () => {
   });
 });
 
+describe('damaged checkpoint records (issue 9, defect 3)', () => {
+  it('lists a checkpoint with an unreadable status or metadata as corrupt, and deletes it', async () => {
+    const root = await scratchDir('hoard-corrupt-');
+    await writeFiles(root, { 'providers.d/local.conf': localProvider('../bank'), 'app/a.txt': 'alpha\n' });
+    const resource = `Hoard::Local::Directory#${path.join(root, 'app')}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const run = runHoard(['protect', '--provider', 'local', '--resource', resource, '--json'], {
+        cwd: root,
+      });
+      ids.push(run.json<{ id: string }>().id);
+    }
+    const [badStatus, badMetadata, good] = ids as [string, string, string];
+    const { readdir: list } = await import('node:fs/promises');
+    const files = (await list(path.join(root, 'bank'), { recursive: true })).map((f) =>
+      path.join(root, 'bank', f),
+    );
+    const fileOf = (id: string, name: string) => {
+      // bank-fs marks directories with a trailing '+' (docs/protocol.md, "Banks").
+      const found = files.find((f) => f.endsWith(`checkpoints+/${id}+/${name}`));
+      if (found === undefined) throw new Error(`no ${name} of ${id} in the bank`);
+      return found;
+    };
+    await writeFile(fileOf(badStatus, 'status.json'), '{ not json');
+    await writeFile(fileOf(badMetadata, 'metadata.json'), '[]');
+
+    const listed = runHoard(['checkpoint', 'list', '--provider', 'local', '--json'], { cwd: root });
+    expect(listed.code).toBe(0);
+    const records = listed.json<{ id: string; status: string; reason?: string }[]>();
+    expect(records.map((r) => [r.id, r.status])).toEqual([
+      [good, 'available'],
+      [badMetadata, 'corrupt'],
+      [badStatus, 'corrupt'],
+    ]);
+    expect(records[1]?.reason).toContain('metadata.json');
+    expect(records[2]?.reason).toContain('status.json');
+    const restore = runHoard(['restore', '--provider', 'local', '--checkpoint', badStatus, '--json'], {
+      cwd: root,
+    });
+    expect(restore.json<{ error: { code: string } }>().error.code).toBe('CHECKPOINT_NOT_AVAILABLE');
+
+    const deleteStatus = runHoard(['checkpoint', 'delete', badStatus, '--provider', 'local', '--json'], {
+      cwd: root,
+    });
+    expect(deleteStatus.code).toBe(0);
+    const deleteMetadata = runHoard(['checkpoint', 'delete', badMetadata, '--provider', 'local', '--json'], {
+      cwd: root,
+    });
+    expect(deleteMetadata.code).toBe(0);
+    expect(deleteMetadata.json<{ warnings: string[] }>().warnings[0]).toContain(
+      'no plugin delete hook could run',
+    );
+    const after = runHoard(['checkpoint', 'list', '--provider', 'local', '--json'], { cwd: root });
+    expect(after.json<{ id: string }[]>().map((r) => r.id)).toEqual([good]);
+    const left = (await list(path.join(root, 'bank'), { recursive: true })).filter(
+      (f) => f.includes(badStatus) || f.includes(badMetadata),
+    );
+    expect(left).toEqual([]);
+  });
+});
+
 describe('closed output (issue 9, defect 5)', () => {
   it('a reader that goes away never aborts the operation nor prints a stack trace', async () => {
     const root = await scratchDir('hoard-closed-');

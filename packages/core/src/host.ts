@@ -79,7 +79,15 @@ export {
   type ResolveResourcesOptions,
   resolveResources,
 } from './operation/resolveResources.js';
-export { HOOK_NAMES, type LogLevel, OPERATIONS } from './plugin-api/types.js';
+export {
+  HOOK_NAMES,
+  type HookName,
+  type JsonObject,
+  type JsonValue,
+  type LogLevel,
+  OPERATIONS,
+  type ResourceRef,
+} from './plugin-api/types.js';
 export {
   DEFAULT_PROVIDER_DIR,
   findProvider,

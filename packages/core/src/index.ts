@@ -38,6 +38,7 @@ export {
   defineProtectionPlugin,
   type HookContext,
   type HookContexts,
+  type OperationHooks,
   type ProgressReporter,
   type ProtectionPlugin,
   type ProtectionPluginOptions,

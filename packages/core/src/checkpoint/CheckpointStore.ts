@@ -34,6 +34,69 @@ export function storedError(error: unknown): StoredError {
   return { code: 'OPERATION_FAILED', message: error instanceof Error ? error.message : String(error) };
 }
 
+/** The creation time a UUIDv7 checkpoint id carries (its first 48 bits: Unix milliseconds). */
+function createdAtOfId(id: string): string {
+  return new Date(Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toISOString();
+}
+
+/** A checkpoint whose `metadata.json` cannot be read: listed as such, deletable, never restorable. */
+function corruptMetadataRecord(id: string, reason: string): CheckpointRecord {
+  const createdAt = createdAtOfId(id);
+  return {
+    formatVersion: 1,
+    id,
+    providerId: '',
+    providerName: '',
+    createdAt,
+    leaseOwner: '',
+    parameters: {},
+    graph: { resources: [] },
+    status: 'corrupt',
+    reason,
+    corruptRecord: 'metadata',
+    updatedAt: createdAt,
+    resources: {},
+  };
+}
+
+const STATUSES: readonly string[] = ['protecting', 'available', 'error', 'deleting', 'error-deleting'];
+
+/** Checks what Hoard relies on in `metadata.json` (a record damaged or edited by hand). */
+function checkMetadataShape(id: string, metadata: CheckpointMetadata): void {
+  const m = metadata as unknown as Record<string, unknown>;
+  const problem =
+    typeof m !== 'object' || m === null
+      ? 'is not an object'
+      : m['id'] !== id
+        ? `names checkpoint ${JSON.stringify(m['id'])}`
+        : typeof m['providerId'] !== 'string' || typeof m['createdAt'] !== 'string'
+          ? 'lacks providerId or createdAt'
+          : typeof m['graph'] !== 'object' ||
+              m['graph'] === null ||
+              !Array.isArray((m['graph'] as { resources?: unknown }).resources)
+            ? 'has no resource graph'
+            : undefined;
+  if (problem !== undefined)
+    throw new HoardError('CHECKPOINT_INVALID', `Bank object '${checkpointKeys.metadata(id)}' ${problem}`);
+}
+
+/** Checks what Hoard relies on in `status.json`. */
+function checkStatusShape(id: string, status: CheckpointStatusRecord): void {
+  const s = status as unknown as Record<string, unknown>;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    !STATUSES.includes(s['status'] as string) ||
+    typeof s['resources'] !== 'object' ||
+    s['resources'] === null
+  ) {
+    throw new HoardError(
+      'CHECKPOINT_INVALID',
+      `Bank object '${checkpointKeys.status(id)}' is not a checkpoint status record`,
+    );
+  }
+}
+
 /** Options of {@link CheckpointStore.list}. */
 export interface ListCheckpointsOptions {
   /** Only checkpoints older than this one (ids sort by creation time). */
@@ -123,14 +186,35 @@ export class CheckpointStore {
     if (!CheckpointStore.isValidId(id)) {
       throw new HoardError('CHECKPOINT_NOT_FOUND', `Checkpoint '${id}' does not exist (not a checkpoint id)`);
     }
-    const metadata = await this.getJson<CheckpointMetadata>(checkpointKeys.metadata(id));
+    let metadata: CheckpointMetadata | undefined;
+    try {
+      metadata = await this.getJson<CheckpointMetadata>(checkpointKeys.metadata(id));
+      if (metadata !== undefined) checkMetadataShape(id, metadata);
+    } catch (error) {
+      if (!isHoardError(error) || error.code !== 'CHECKPOINT_INVALID') throw error;
+      return corruptMetadataRecord(id, error.message);
+    }
     if (metadata === undefined) {
       throw new HoardError(
         'CHECKPOINT_NOT_FOUND',
         `Checkpoint '${id}' does not exist in ${this.bank.description}`,
       );
     }
-    const status = await this.getJson<CheckpointStatusRecord>(checkpointKeys.status(id));
+    let status: CheckpointStatusRecord | undefined;
+    try {
+      status = await this.getJson<CheckpointStatusRecord>(checkpointKeys.status(id));
+      if (status !== undefined) checkStatusShape(id, status);
+    } catch (error) {
+      if (!isHoardError(error) || error.code !== 'CHECKPOINT_INVALID') throw error;
+      return {
+        ...metadata,
+        status: 'corrupt',
+        reason: error.message,
+        corruptRecord: 'status',
+        updatedAt: metadata.createdAt,
+        resources: {},
+      };
+    }
     const record: CheckpointRecord = {
       ...metadata,
       ...(status ?? { status: 'error', reason: 'incomplete', updatedAt: metadata.createdAt, resources: {} }),
@@ -174,6 +258,20 @@ export class CheckpointStore {
       }
     }
     return out;
+  }
+
+  /**
+   * Deletes every object of a checkpoint whose metadata is unreadable: everything under its root
+   * and every index entry that names it (found by listing, since its dates and plan are unknown).
+   */
+  async purgeCorrupt(id: string): Promise<void> {
+    const keys: string[] = [];
+    for await (const object of this.bank.list({ prefix: checkpointKeys.root(id) })) keys.push(object.key);
+    for await (const object of this.bank.list({ prefix: 'indices/' }))
+      if (object.key.endsWith(`/${id}`)) keys.push(object.key);
+    const last = [checkpointKeys.metadata(id), checkpointKeys.status(id)];
+    for (const key of keys) if (!last.includes(key)) await this.bank.delete(key);
+    for (const key of last) await this.bank.delete(key);
   }
 
   /** Deletes every object of a checkpoint (status last) and its index entries. */

@@ -3,7 +3,13 @@ import type { ResourceGraphDocument } from '../graph/ResourceGraph.js';
 import type { JsonObject } from '../plugin-api/types.js';
 
 /** Status of a checkpoint (docs/protocol.md, "Checkpoints"). */
-export type CheckpointStatus = 'protecting' | 'available' | 'error' | 'deleting' | 'error-deleting';
+export type CheckpointStatus =
+  | 'protecting'
+  | 'available'
+  | 'error'
+  | 'deleting'
+  | 'error-deleting'
+  | 'corrupt';
 
 /** Status of a restore (docs/protocol.md, "Checkpoints"). */
 export type RestoreStatus = 'in_progress' | 'success' | 'fail';
@@ -49,6 +55,11 @@ export interface CheckpointStatusRecord {
 /** A checkpoint as listed: metadata plus effective status. */
 export interface CheckpointRecord extends CheckpointMetadata {
   status: CheckpointStatus;
+  /**
+   * With status `corrupt`: which of the checkpoint's records is unreadable. With `metadata`, its
+   * graph is unknown (empty here) and a delete can only remove its objects from the bank.
+   */
+  corruptRecord?: 'metadata' | 'status';
   reason?: string;
   updatedAt: string;
   resources: Record<string, ResourceStatusRecord>;

@@ -433,7 +433,9 @@ export class ProtectionService {
    */
   async deleteCheckpoint(
     options: DeleteOptions,
-  ): Promise<{ id: string; status: 'deleted' | 'error-deleting'; error?: unknown }> {
+  ): Promise<{ id: string; status: 'deleted' | 'error-deleting'; error?: unknown; warnings?: string[] }> {
+    const found = await this.checkpoints.get(options.checkpointId);
+    if (found.corruptRecord === 'metadata') return this.deleteUnreadable(found.id, found.reason ?? '');
     const { record, graph } = await this.loadCheckpoint(options.checkpointId);
     if (record.status === 'protecting') {
       throw new HoardError(
@@ -493,6 +495,33 @@ export class ProtectionService {
     } finally {
       await stopLease();
     }
+  }
+
+  /**
+   * Deletes a checkpoint whose metadata cannot be read: its graph is unknown, so no plugin's
+   * delete hook can run; its objects and index entries are removed from the bank, and the
+   * warning says that data kept outside the bank (snapshots, backups) may remain.
+   */
+  private async deleteUnreadable(
+    id: string,
+    reason: string,
+  ): Promise<{ id: string; status: 'deleted'; warnings: string[] }> {
+    const owner = leaseOwner('delete', id);
+    await this.bank.acquireLease(owner, this.leaseWindows().leaseExpireSeconds);
+    const stopLease = this.startLease(owner);
+    try {
+      await this.checkpoints.purgeCorrupt(id);
+    } finally {
+      await stopLease();
+    }
+    this.logger.warn('deleted a checkpoint with unreadable metadata', { checkpoint: id, reason });
+    return {
+      id,
+      status: 'deleted',
+      warnings: [
+        `Checkpoint ${id} had unreadable metadata (${reason}): its objects were removed from the bank, but no plugin delete hook could run, so data it kept outside the bank (snapshots, backups) may remain`,
+      ],
+    };
   }
 
   /** Lists checkpoints newest first. */

@@ -27,12 +27,14 @@ export async function checkpointDeleteCommand(
     printJson(context.io, {
       id: result.id,
       status: result.status,
+      ...(result.warnings ? { warnings: result.warnings } : {}),
       ...(error
         ? { error: { code: error.code ?? 'OPERATION_FAILED', message: error.message ?? String(error) } }
         : {}),
     });
   } else {
     context.io.stdout(`Checkpoint ${result.id}: ${result.status}${error ? `: ${error.message}` : ''}\n`);
+    for (const warning of result.warnings ?? []) context.io.stderr(`warning: ${warning}\n`);
   }
   if (result.status === 'deleted') return EXIT.ok;
   return error?.code === 'OPERATION_CANCELLED' ? EXIT.cancelled : EXIT.failed;
