@@ -15,7 +15,8 @@ export const FILE_SYSTEM_BANK_SECTION_SCHEMA = {
     bank_object_container: {
       type: 'string',
       default: 'hoard',
-      pattern: '^[A-Za-z0-9._-]+$',
+      // A plain directory name: '.' and '..' would move the bank's root.
+      pattern: '^(?!\\.\\.?$)[A-Za-z0-9._-]+$',
       description: 'Sub-directory of file_system_bank_path used as the container',
     },
   },

@@ -630,6 +630,122 @@ describe('cancel', () => {
   });
 });
 
+describe('input handling (issue 9, defect 11)', () => {
+  it('refuses keys set twice, a lease renewed after it lapses, and a container that moves the bank root', async () => {
+    const root = await scratchDir('hoard-input-');
+    await writeFiles(root, {
+      'providers.d/twice.conf': `[provider]\nname = twice\nid = 1\nbank = @hoard/bank-fs\nbank = @hoard/bank-swift\nplugin = @hoard/plugin-directory\n[file_system_bank_plugin]\nfile_system_bank_path = b\n`,
+      'providers.d/lease.conf': `${localProvider('../bank').replace('[provider]\n', '[provider]\nlease_renew_window = 120\n').replace('id = 11111111-2222-3333-4444-555555555555', 'id = 2').replace('name = local', 'name = lease')}`,
+      'providers.d/up.conf': `[provider]\nname = up\nid = 3\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\n[file_system_bank_plugin]\nfile_system_bank_path = b\nbank_object_container = ..\n`,
+    });
+    const twice = runHoard(['provider', 'show', 'twice', '--json'], { cwd: root });
+    expect(twice.code).toBe(3);
+    expect(twice.json<{ error: { message: string } }>().error.message).toContain(
+      'bank is set twice (lines 4 and 5)',
+    );
+    const lease = runHoard(['provider', 'show', 'lease', '--json'], { cwd: root });
+    expect(lease.code).toBe(3);
+    expect(lease.json<{ error: { message: string } }>().error.message).toContain(
+      'lease_renew_window (120 s) must be shorter than lease_expire_window (120 s)',
+    );
+    const up = runHoard(['provider', 'show', 'up', '--json'], { cwd: root });
+    expect(up.code).toBe(3);
+    expect(up.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'PROVIDER_CONFIG_INVALID',
+    });
+    expect(up.json<{ error: { message: string } }>().error.message).toContain('bank_object_container');
+  });
+
+  it('refuses two providers with one name, naming both files', async () => {
+    const root = await scratchDir('hoard-dupname-');
+    await writeFiles(root, {
+      'providers.d/a.conf': localProvider('../bank'),
+      'providers.d/b.conf': localProvider('../bank2').replace(
+        'id = 11111111-2222-3333-4444-555555555555',
+        'id = 2',
+      ),
+    });
+    const list = runHoard(['provider', 'list', '--json'], { cwd: root });
+    const entries = list.json<{ file: string; error?: { message: string } }[]>();
+    expect(entries).toHaveLength(2);
+    for (const entry of entries)
+      expect(entry.error?.message).toContain("provider name 'local' is also used by");
+    const show = runHoard(['provider', 'show', 'local', '--json'], { cwd: root });
+    expect(show.code).toBe(3);
+  });
+
+  it('refuses a parameters file nested 100k deep with a coded usage error', async () => {
+    const root = await scratchDir('hoard-deep-');
+    await writeFiles(root, {
+      'providers.d/local.conf': localProvider('../bank'),
+      'app/a.txt': 'a',
+      'deep.json': `{"Hoard::Local::Directory":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`,
+    });
+    const run = runHoard(
+      [
+        'protect',
+        '--provider',
+        'local',
+        '--resource',
+        `Hoard::Local::Directory#${path.join(root, 'app')}`,
+        '--parameters',
+        'deep.json',
+        '--json',
+      ],
+      { cwd: root },
+    );
+    expect(run.code).toBe(2);
+    expect(run.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'PARAMETERS_FILE_INVALID',
+    });
+    expect(run.json<{ error: { message: string } }>().error.message).toContain(
+      'nested deeper than 64 levels',
+    );
+  });
+
+  it('keeps hostile resource ids on one line in mermaid labels', async () => {
+    const root = await scratchDir('hoard-mermaid-');
+    const hostile = 'a"]\n  click t0 "https://evil"\n  x["';
+    await writeFiles(root, {
+      'graph.json': JSON.stringify({ resources: [{ type: 'Acme::Thing', id: hostile, name: 'n' }] }),
+    });
+    const run = runHoard(['flow', '--graph', 'graph.json', '--operation', 'protect', '--format', 'mermaid'], {
+      cwd: root,
+    });
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.trim().startsWith('click'))).toEqual([]);
+    expect(lines.filter((l) => /^ {2}t\d+\[/.test(l))).toHaveLength(4);
+  });
+
+  it('lists only its own checkpoints on a bank shared by two providers', async () => {
+    const root = await scratchDir('hoard-shared-');
+    await writeFiles(root, {
+      'providers.d/a.conf': localProvider('../bank'),
+      'providers.d/b.conf': localProvider('../bank')
+        .replace('id = 11111111-2222-3333-4444-555555555555', 'id = 22222222-2222-3333-4444-555555555555')
+        .replace('name = local', 'name = other'),
+      'app/a.txt': 'a',
+    });
+    const protect = runHoard(
+      [
+        'protect',
+        '--provider',
+        'local',
+        '--resource',
+        `Hoard::Local::Directory#${path.join(root, 'app')}`,
+        '--json',
+      ],
+      { cwd: root },
+    );
+    expect(protect.code).toBe(0);
+    const mine = runHoard(['checkpoint', 'list', '--provider', 'local', '--json'], { cwd: root });
+    expect(mine.json<unknown[]>()).toHaveLength(1);
+    const theirs = runHoard(['checkpoint', 'list', '--provider', 'other', '--json'], { cwd: root });
+    expect(theirs.json<unknown[]>()).toEqual([]);
+  });
+});
+
 describe('damaged checkpoint records (issue 9, defect 3)', () => {
   it('lists a checkpoint with an unreadable status or metadata as corrupt, and deletes it', async () => {
     const root = await scratchDir('hoard-corrupt-');

@@ -13,6 +13,7 @@ import { type Command, Option } from 'commander';
 import { type CommandContext, providerFor } from '../context.js';
 import { printJson, usageError } from '../output.js';
 import { flowSteps } from '../views/flowView.js';
+import { mermaidLabel } from '../views/mermaid.js';
 import { type CommandRunner, jsonOption, providerDirOption } from './options.js';
 
 /** Options of `hoard flow`. */
@@ -26,7 +27,7 @@ export interface FlowCommandOptions {
 function mermaid(flow: Flow): string {
   const lines = ['flowchart TD'];
   for (let t = 0; t < flow.taskResource.length; t++)
-    lines.push(`  t${t}["${taskId(flow, t).replace(/"/g, '#quot;')}"]`);
+    lines.push(`  t${t}["${mermaidLabel(taskId(flow, t))}"]`);
   for (let e = 0; e < flow.edgeFrom.length; e++) lines.push(`  t${flow.edgeFrom[e]} --> t${flow.edgeTo[e]}`);
   return `${lines.join('\n')}\n`;
 }

@@ -104,6 +104,11 @@ export interface ListCheckpointsOptions {
   limit?: number;
   projectId?: string;
   planId?: string;
+  /**
+   * Only checkpoints of this provider (banks can be shared). Checkpoints whose metadata is
+   * unreadable, so whose provider is unknown, are listed for every provider.
+   */
+  providerId?: string;
 }
 
 /**
@@ -245,17 +250,26 @@ export class CheckpointStore {
     return ids.slice(start, options.limit === undefined ? undefined : start + options.limit);
   }
 
-  /** Checkpoints newest first; reads metadata only of the page returned. */
+  /**
+   * Checkpoints newest first; reads the metadata of the page returned (and, with `providerId`, of
+   * the other providers' checkpoints it passes over).
+   */
   async list(options: ListCheckpointsOptions = {}): Promise<CheckpointRecord[]> {
-    const ids = await this.listIds(options);
+    const { limit, providerId, ...rest } = options;
+    const ids = await this.listIds(providerId === undefined ? options : rest);
     const out: CheckpointRecord[] = [];
     for (const id of ids) {
+      if (limit !== undefined && out.length >= limit) break;
+      let record: CheckpointRecord;
       try {
-        out.push(await this.get(id));
+        record = await this.get(id);
       } catch (error) {
         if (isHoardError(error) && error.code === 'CHECKPOINT_NOT_FOUND') continue; // index without checkpoint
         throw error;
       }
+      if (providerId !== undefined && record.providerId !== providerId && record.corruptRecord !== 'metadata')
+        continue;
+      out.push(record);
     }
     return out;
   }

@@ -526,7 +526,8 @@ export class ProtectionService {
 
   /** Lists checkpoints newest first. */
   listCheckpoints(options: { limit?: number; marker?: string } = {}): Promise<CheckpointRecord[]> {
-    return this.checkpoints.list(options);
+    // A bank may be shared by providers: each lists its own checkpoints.
+    return this.checkpoints.list({ ...options, providerId: this.provider.id });
   }
 
   /** Shows one checkpoint. */

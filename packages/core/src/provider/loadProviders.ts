@@ -107,7 +107,31 @@ export async function loadProviders(options: LoadProvidersOptions = {}): Promise
       });
     }
   }
-  return entries;
+  return markDuplicateProviders(entries);
+}
+
+/**
+ * Two provider files with one name or one id: neither is usable (which one a command meant cannot
+ * be known), and each says which other file it clashes with.
+ */
+function markDuplicateProviders(entries: ProviderEntry[]): ProviderEntry[] {
+  return entries.map((entry) => {
+    if (entry.provider === undefined) return entry;
+    const other = entries.find(
+      (e) => e !== entry && e.provider !== undefined && (e.name === entry.name || e.id === entry.id),
+    );
+    if (other === undefined) return entry;
+    const what = other.name === entry.name ? `name '${entry.name}'` : `id '${entry.id}'`;
+    const { provider: _dropped, ...rest } = entry;
+    return {
+      ...rest,
+      error: new HoardError(
+        'PROVIDER_CONFIG_INVALID',
+        `${entry.file}: provider ${what} is also used by ${other.file}; provider names and ids must be unique`,
+        { file: entry.file },
+      ),
+    };
+  });
 }
 
 async function peekProviderHeader(file: string): Promise<{ id?: string; name?: string }> {
@@ -222,6 +246,33 @@ async function loadGroup<T>(pkg: PluginPackage, group: EntryPointGroup, entry?: 
   return out;
 }
 
+/**
+ * A key given twice in a section is refused: oslo.config takes the last one, which hides a
+ * mistake (two `bank =` lines). Only `plugin` in `[provider]` may repeat (one line a package).
+ */
+function checkRepeatedKeys(file: string, sections: readonly IniSection[]): void {
+  const problems: HoardError[] = [];
+  for (const section of sections) {
+    const first = new Map<string, number>();
+    for (const entry of section.entries) {
+      if (section.name === 'provider' && entry.key === 'plugin') continue;
+      const earlier = first.get(entry.key);
+      if (earlier === undefined) first.set(entry.key, entry.line);
+      else
+        problems.push(
+          new HoardError(
+            'PROVIDER_CONFIG_INVALID',
+            `${file}:${entry.line}: [${section.name}] ${entry.key} is set twice (lines ${earlier} and ${entry.line}); keep one`,
+            { file, line: entry.line, path: `${section.name}.${entry.key}` },
+          ),
+        );
+    }
+  }
+  if (problems.length === 1) throw problems[0]!;
+  if (problems.length > 1)
+    throw new HoardAggregateError('PROVIDER_CONFIG_INVALID', `${file}: keys set twice`, problems, { file });
+}
+
 /** A provider file read and its `[provider]` section checked, nothing imported yet. */
 interface ParsedProviderFile {
   file: string;
@@ -253,9 +304,23 @@ async function parseProviderFile(file: string): Promise<ParsedProviderFile> {
   if (providerSection === undefined) {
     throw new HoardError('PROVIDER_CONFIG_INVALID', `${file}: missing [provider] section`, { file, line: 1 });
   }
+  checkRepeatedKeys(file, sections);
   const header = sectionToObject(providerSection, new Set(['plugin']));
   coerceIniBooleans(PROVIDER_SECTION_SCHEMA, header);
   const problems = configProblems(file, providerSection, providerSectionSchema, header);
+  if (
+    problems.length === 0 &&
+    (header['lease_renew_window'] as number) >= (header['lease_expire_window'] as number)
+  ) {
+    const line = lineOf(providerSection, 'lease_renew_window');
+    problems.push(
+      new HoardError(
+        'PROVIDER_CONFIG_INVALID',
+        `${file}:${line}: [provider] lease_renew_window (${header['lease_renew_window']} s) must be shorter than lease_expire_window (${header['lease_expire_window']} s), or a lease lapses before it is renewed`,
+        { file, line, path: 'provider.lease_renew_window' },
+      ),
+    );
+  }
   if (problems.length > 0) {
     throw new HoardAggregateError(
       'PROVIDER_CONFIG_INVALID',

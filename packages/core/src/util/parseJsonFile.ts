@@ -24,9 +24,11 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
  * @param code - the code to raise on a syntax error
  */
 export function parseJsonText(text: string, file: string, code: ErrorCode): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
+    if (error instanceof RangeError) throw tooDeep(file, code);
     // Node 20's JSON.parse does not say where the error is; jsonc-parser (strict mode) does.
     const errors: ParseError[] = [];
     parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
@@ -40,6 +42,29 @@ export function parseJsonText(text: string, file: string, code: ErrorCode): unkn
       { cause: error },
     );
   }
+  if (depthOf(value) > MAX_JSON_DEPTH) throw tooDeep(file, code);
+  return value;
+}
+
+/** Nesting Hoard accepts in a JSON input; deeper is refused before anything recurses into it. */
+export const MAX_JSON_DEPTH = 64;
+
+function tooDeep(file: string, code: ErrorCode): HoardError {
+  return new HoardError(code, `${file}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`, { file });
+}
+
+/** Depth of a parsed JSON value, walked without recursion (a hostile input can be 100k deep). */
+function depthOf(root: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function describeParseError(error: ParseErrorCode): string {

@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { type CommandContext, loggerFor, providerFor } from '../../context.js';
 import { EXIT } from '../../exitCodes.js';
 import { printJson, usageError } from '../../output.js';
+import { mermaidLabel } from '../../views/mermaid.js';
 import { type CommandRunner, withProvider } from '../options.js';
 
 import { contextOf } from './protectableOf.js';
@@ -27,7 +28,7 @@ export async function protectableGraphCommand(
   } else if (format === 'mermaid') {
     const lines = ['flowchart TD'];
     for (const [i, r] of graph.resources.entries()) {
-      lines.push(`  r${i}["${`${resourceKey(r)}${r.name ? ` (${r.name})` : ''}`.replace(/"/g, '#quot;')}"]`);
+      lines.push(`  r${i}["${mermaidLabel(`${resourceKey(r)}${r.name ? ` (${r.name})` : ''}`)}"]`);
     }
     graph.children.forEach((kids, i) => {
       for (const k of kids) lines.push(`  r${i} --> r${k}`);
