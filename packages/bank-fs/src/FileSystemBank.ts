@@ -12,6 +12,7 @@ import {
   HoardError,
   type ListOptions,
   type PutOptions,
+  pseudoFileSystemOf,
   validateBankKey,
   validateBankPrefix,
 } from '@hoard/core';
@@ -81,6 +82,9 @@ export class FileSystemBank implements Bank {
       if (errno !== 'ENOENT') throw invalid(`cannot be used: ${(error as Error).message}`, error);
     }
     if (info !== undefined && !info.isDirectory()) throw invalid('exists and is not a directory');
+    const pseudo = await pseudoFileSystemOf(absolute);
+    if (pseudo !== undefined)
+      throw invalid(`is on ${pseudo}, a pseudo file system where nothing can be stored`);
     if (info === undefined) {
       try {
         await mkdir(absolute, { recursive: true });

@@ -746,6 +746,50 @@ describe('input handling (issue 9, defect 11)', () => {
   });
 });
 
+describe('hangs (issue 9, defect 10)', () => {
+  it('refuses a FIFO as a provider or parameters file, and /proc as a bank path or restore target', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const root = await scratchDir('hoard-hang-');
+    await writeFiles(root, {
+      'providers.d/local.conf': localProvider('../bank'),
+      'providers.d/proc.conf': `[provider]\nname = proc\nid = 5\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\n[file_system_bank_plugin]\nfile_system_bank_path = /proc/hoard-bank\n`,
+      'app/a.txt': 'a',
+      'restore.json': JSON.stringify({ 'Hoard::Local::Directory': { target: '/proc/hoard-restore' } }),
+    });
+    execFileSync('mkfifo', [path.join(root, 'providers.d', 'x.conf')]);
+    execFileSync('mkfifo', [path.join(root, 'params.json')]);
+    const list = runHoard(['provider', 'list', '--json'], { cwd: root });
+    expect(list.code).toBe(0);
+    const fifo = list
+      .json<{ file: string; error?: { message: string } }[]>()
+      .find((e) => e.file.endsWith('x.conf'));
+    expect(fifo?.error?.message).toContain('not a regular file');
+    const resource = `Hoard::Local::Directory#${path.join(root, 'app')}`;
+    const params = runHoard(
+      ['protect', '--provider', 'local', '--resource', resource, '--parameters', 'params.json', '--json'],
+      { cwd: root },
+    );
+    expect(params.code).toBe(2);
+    expect(params.json<{ error: { code: string } }>().error.code).toBe('PARAMETERS_FILE_INVALID');
+    const bank = runHoard(['protect', '--provider', 'proc', '--resource', resource, '--json'], { cwd: root });
+    expect(bank.code).toBe(3);
+    expect(bank.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'BANK_PATH_INVALID',
+    });
+    expect(bank.json<{ error: { message: string } }>().error.message).toContain('is on proc');
+    const checkpoint = runHoard(['protect', '--provider', 'local', '--resource', resource, '--json'], {
+      cwd: root,
+    });
+    const id = checkpoint.json<{ id: string }>().id;
+    const restore = runHoard(
+      ['restore', '--provider', 'local', '--checkpoint', id, '--parameters', 'restore.json', '--json'],
+      { cwd: root },
+    );
+    expect(restore.code).toBe(1);
+    expect(restore.stdout).toContain('is on proc, a pseudo file system');
+  });
+});
+
 describe('damaged checkpoint records (issue 9, defect 3)', () => {
   it('lists a checkpoint with an unreadable status or metadata as corrupt, and deletes it', async () => {
     const root = await scratchDir('hoard-corrupt-');

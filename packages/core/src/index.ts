@@ -17,6 +17,7 @@ export {
 export { type BankBody, bodyToStream, collectBody } from './bank/collectBody.js';
 export type { ErrorCode } from './errors/codes.js';
 export { type ErrorContext, HoardError, isHoardError } from './errors/HoardError.js';
+export { pseudoFileSystemOf } from './fileSystem/pseudoFileSystem.js';
 export {
   type Bank,
   type BankCreateContext,

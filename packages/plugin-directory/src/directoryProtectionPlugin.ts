@@ -19,6 +19,7 @@ import {
   HoardError,
   type HookContexts,
   type JsonObject,
+  pseudoFileSystemOf,
   type SchemaType,
 } from '@hoard/core';
 import { DIRECTORY_RESOURCE_TYPE } from './directoryProtectable.js';
@@ -175,6 +176,14 @@ async function restoreMain(context: Contexts['restore']): Promise<JsonObject> {
   const overwrite = context.parameters.overwrite;
   const suffix = (context.restoreId ?? randomBytes(4).toString('hex')).slice(-8);
   const target = path.resolve(context.parameters.target ?? `${info.root}-restored-${suffix}`);
+  const pseudo = await pseudoFileSystemOf(target);
+  if (pseudo !== undefined) {
+    throw new HoardError(
+      'PARAMETERS_INVALID',
+      `Restore target '${target}' is on ${pseudo}, a pseudo file system where nothing can be restored`,
+      { path: 'target', resourceKey: `${DIRECTORY_RESOURCE_TYPE}#${context.resource.id}` },
+    );
+  }
   if (!overwrite && !(await isEmptyOrMissing(target))) {
     throw new HoardError(
       'PARAMETERS_INVALID',

@@ -27,7 +27,7 @@ export function runHoard(args: string[], options: { cwd?: string; env?: NodeJS.P
     cwd: options.cwd ?? process.cwd(),
     env: { ...process.env, ...options.env },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 60_000,
   });
   return {
     code: result.status ?? -1,

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type DiscoveryOptions,
@@ -12,6 +12,7 @@ import type { BankPlugin } from '../plugin-api/Bank.js';
 import type { Protectable } from '../plugin-api/Protectable.js';
 import type { ProtectionPlugin } from '../plugin-api/ProtectionPlugin.js';
 import { type CompiledSchema, compileSchema, type SchemaObject, validate } from '../schema/validation.js';
+import { readRegularFile } from '../util/readRegularFile.js';
 import { assembleProvider, coerceIniBooleans, loadProtectionPlugin } from './assembleProvider.js';
 import type { LoadedProtectionPlugin, Provider } from './Provider.js';
 import { type IniEntry, type IniSection, parseIni } from './parseIni.js';
@@ -136,7 +137,7 @@ function markDuplicateProviders(entries: ProviderEntry[]): ProviderEntry[] {
 
 async function peekProviderHeader(file: string): Promise<{ id?: string; name?: string }> {
   try {
-    const sections = parseIni(await readFile(file, 'utf8'), file);
+    const sections = parseIni(await readRegularFile(file, 'PROVIDER_CONFIG_INVALID'), file);
     const provider = sections.find((s) => s.name === 'provider');
     const out: { id?: string; name?: string } = {};
     const id = provider?.entries.find((e) => e.key === 'id')?.value;
@@ -288,17 +289,7 @@ interface ParsedProviderFile {
  * @throws `PROVIDER_CONFIG_INVALID` (file, line, key), `PROVIDER_DISABLED`
  */
 async function parseProviderFile(file: string): Promise<ParsedProviderFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new HoardError(
-      'PROVIDER_CONFIG_INVALID',
-      `${file}: cannot read: ${messageOf(error)}`,
-      { file },
-      { cause: error },
-    );
-  }
+  const text = await readRegularFile(file, 'PROVIDER_CONFIG_INVALID');
   const sections = parseIni(text, file);
   const providerSection = sections.find((s) => s.name === 'provider');
   if (providerSection === undefined) {

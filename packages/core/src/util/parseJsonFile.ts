@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { type ParseError, type ParseErrorCode, parse, printParseErrorCode } from 'jsonc-parser';
 import type { ErrorCode } from '../errors/codes.js';
 import { HoardError } from '../errors/HoardError.js';
+import { readRegularFile } from './readRegularFile.js';
 
 /** Line and column (1-based) of a character offset in a text. */
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
@@ -76,16 +76,5 @@ function describeParseError(error: ParseErrorCode): string {
 
 /** Reads and parses a JSON file; see {@link parseJsonText}. */
 export async function readJsonFile(file: string, code: ErrorCode): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new HoardError(
-      code,
-      `${file}: cannot read: ${(error as Error).message}`,
-      { file },
-      { cause: error },
-    );
-  }
-  return parseJsonText(text, file, code);
+  return parseJsonText(await readRegularFile(file, code), file, code);
 }
