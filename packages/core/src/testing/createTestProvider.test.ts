@@ -43,3 +43,19 @@ describe('createTestProvider', () => {
     ]);
   });
 });
+
+describe('createTestProvider defaults', () => {
+  it('uses the [provider] defaults of a provider file', async () => {
+    const { PROVIDER_SECTION_SCHEMA } = await import('../provider/loadProviders.js');
+    const properties = PROVIDER_SECTION_SCHEMA['properties'] as Record<string, { default?: unknown }>;
+    const provider = createTestProvider({ plugins: [] });
+    expect(provider.options).toEqual({
+      concurrency: properties['concurrency']?.default,
+      workPoolSize: properties['work_pool_size']?.default,
+      hookTimeoutSeconds: properties['hook_timeout']?.default,
+      leaseExpireSeconds: properties['lease_expire_window']?.default,
+      leaseRenewSeconds: properties['lease_renew_window']?.default,
+      cancelGraceSeconds: properties['cancel_grace']?.default,
+    });
+  });
+});

@@ -17,11 +17,11 @@ export interface TestProviderOptions {
   options?: Partial<ProviderOptions>;
 }
 
-/** The `[provider]` tuning defaults of a provider file. */
+/** The `[provider]` tuning defaults, the same as a provider file's (docs/protocol.md, "Providers"). */
 const DEFAULT_OPTIONS: ProviderOptions = {
   concurrency: 8,
   workPoolSize: 2,
-  hookTimeoutSeconds: 60,
+  hookTimeoutSeconds: 1800,
   leaseExpireSeconds: 120,
   leaseRenewSeconds: 100,
   cancelGraceSeconds: 30,
