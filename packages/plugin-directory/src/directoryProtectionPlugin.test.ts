@@ -181,6 +181,30 @@ describe('directory plugin', () => {
     expect(keys).toEqual([]);
   });
 
+  it('refuses exclude patterns that would silently exclude nothing (issue 9, defect 9)', async () => {
+    const { service } = await setup();
+    const error = (await service
+      .protect({
+        resources: [await directoryResource(source)],
+        parameters: {
+          [DIRECTORY_RESOURCE_TYPE]: { exclude: ['skip-me', 'sub/', './sub', '*.txt', '../up'] },
+        },
+      })
+      .catch((e: unknown) => e)) as Error & { code: string };
+    expect(error.code).toBe('PARAMETERS_INVALID');
+    for (const [index, value] of [
+      [1, 'sub/'],
+      [2, './sub'],
+      [3, '*.txt'],
+      [4, '../up'],
+    ] as const) {
+      expect(error.message).toContain(
+        `${DIRECTORY_RESOURCE_TYPE}#${source}.exclude[${index}]: "${value}" is not a path relative to the directory`,
+      );
+    }
+    expect(error.message).not.toContain('exclude[0]');
+  });
+
   it('names a missing directory', async () => {
     await expect(directoryResource(path.join(scratch, 'nope'))).rejects.toMatchObject({
       code: 'RESOURCE_NOT_FOUND',

@@ -15,10 +15,15 @@ export const directorySchemas = {
         items: {
           type: 'string',
           minLength: 1,
+          // Exact relative paths only: './sub', 'sub/', '/abs', '..' or '*.txt' would match
+          // nothing and silently exclude nothing, so they are refused.
+          pattern: '^(?!/)(?!.*//)(?!.*/$)(?!(?:.*/)?\\.\\.?(?:/|$))[^*?[\\]]+$',
+          description:
+            'a path relative to the directory, as it is spelt under it (a/b/c.txt): no leading / or ./, no trailing /, no . or .. part, no wildcards',
         },
         default: [],
         description:
-          'Paths relative to the directory to leave out (a directory excludes everything under it)',
+          'Exact paths relative to the directory to leave out, such as logs or cache/tmp (a directory excludes everything under it); wildcards are not supported',
       },
     },
   },

@@ -12,7 +12,8 @@ export type SchemaObject = { readonly [key: string]: unknown };
 export const REDACTED = '***';
 
 function createAjv(coerceTypes: boolean): Ajv {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes });
+  // verbose: errors carry their schema, so a `pattern` can be explained by its `description`.
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes, verbose: true });
   // `secret: true` marks a value that must never appear in logs, errors or checkpoints.
   ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
   return ajv;
@@ -78,6 +79,12 @@ function describeError(error: ErrorObject): { extra?: string; message: string } 
   if (error.keyword === 'enum') {
     const allowed = (error.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ');
     return { message: `must be one of ${allowed}` };
+  }
+  if (error.keyword === 'pattern') {
+    // A regular expression explains nothing to a user; the schema's description does.
+    const description = (error.parentSchema as { description?: unknown } | undefined)?.description;
+    if (typeof description === 'string')
+      return { message: `${JSON.stringify(error.data)} is not ${description}` };
   }
   return { message: error.message ?? error.keyword };
 }
