@@ -8,13 +8,13 @@ import {
   type Bank,
   type BankBody,
   type BankObjectInfo,
-  bodyToStream,
   HoardError,
   type ListOptions,
   type PutOptions,
   pseudoFileSystemOf,
   validateBankKey,
   validateBankPrefix,
+  watchBody,
 } from '@hoard/core';
 
 // A key segment never contains '+' or '#' (bank keys allow only unreserved characters, '@' and
@@ -59,9 +59,11 @@ function ioError(
  */
 export class FileSystemBank implements Bank {
   readonly description: string;
+  readonly localRoot: string;
 
   private constructor(private readonly root: string) {
     this.description = `directory ${root}`;
+    this.localRoot = root;
   }
 
   /**
@@ -126,6 +128,7 @@ export class FileSystemBank implements Bank {
   async put(key: string, body: BankBody, options: PutOptions = {}): Promise<void> {
     const { directory, file } = this.pathOf(key);
     const temp = path.join(directory, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    const watched = typeof body === 'string' || body instanceof Uint8Array ? undefined : watchBody(body);
     try {
       await mkdir(directory, { recursive: true });
       await this.assertInside(directory, key, 'BANK_WRITE_FAILED');
@@ -138,7 +141,7 @@ export class FileSystemBank implements Bank {
         if (typeof body === 'string' || body instanceof Uint8Array) {
           await handle.writeFile(body);
         } else {
-          for await (const chunk of bodyToStream(body)) {
+          for await (const chunk of watched!.chunks) {
             const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
             let written = 0;
             while (written < bytes.byteLength) {
@@ -169,6 +172,8 @@ export class FileSystemBank implements Bank {
       await this.syncDirectory(directory);
     } catch (error) {
       await unlink(temp).catch(() => {});
+      // The body's source failed (a file that cannot be read): its error, not the bank's.
+      if (watched?.sourceFailure !== undefined) throw watched.sourceFailure;
       if (error instanceof HoardError) throw error;
       throw ioError('BANK_WRITE_FAILED', 'write', key, error);
     }

@@ -4,13 +4,13 @@ import {
   type Bank,
   type BankBody,
   type BankObjectInfo,
-  bodyToStream,
   collectBody,
   HoardError,
   type ListOptions,
   type PutOptions,
   validateBankKey,
   validateBankPrefix,
+  watchBody,
 } from '@hoard/core';
 import { type ObjectStore, OpenStackError } from '@hoard/openstack';
 
@@ -131,6 +131,7 @@ export class SwiftBank implements Bank {
   async put(key: string, body: BankBody, options: PutOptions = {}): Promise<void> {
     validateBankKey(key);
     const headers: Record<string, string> = options.ifNoneMatch === '*' ? { 'If-None-Match': '*' } : {};
+    const watched = typeof body === 'string' || body instanceof Uint8Array ? undefined : watchBody(body);
     try {
       if (typeof body === 'string' || body instanceof Uint8Array) {
         const bytes = await collectBody(body);
@@ -142,7 +143,7 @@ export class SwiftBank implements Bank {
         return;
       }
       // A stream: read up to one segment; if it ends there, one PUT, else a large object.
-      const iterator = bodyToStream(body)[Symbol.asyncIterator]() as AsyncIterator<Uint8Array | string>;
+      const iterator = watched!.chunks[Symbol.asyncIterator]();
       const first: Buffer[] = [];
       let length = 0;
       let done = false;
@@ -169,6 +170,8 @@ export class SwiftBank implements Bank {
       };
       await this.putLarge(key, segmentsOf(rest, this.segmentBytes, first), options);
     } catch (error) {
+      // The body's source failed (a file that cannot be read): its error, not the bank's.
+      if (watched?.sourceFailure !== undefined) throw watched.sourceFailure;
       if (error instanceof OpenStackError && error.status === 412) {
         throw new HoardError('BANK_OBJECT_EXISTS', `Bank object '${key}' already exists`, {
           details: { key },

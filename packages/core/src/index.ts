@@ -14,7 +14,13 @@ export {
   validateBankKey,
   validateBankPrefix,
 } from './bank/bankKey.js';
-export { type BankBody, bodyToStream, collectBody } from './bank/collectBody.js';
+export {
+  type BankBody,
+  bodyToStream,
+  collectBody,
+  type WatchedBody,
+  watchBody,
+} from './bank/collectBody.js';
 export type { ErrorCode } from './errors/codes.js';
 export { type ErrorContext, HoardError, isHoardError } from './errors/HoardError.js';
 export { pseudoFileSystemOf } from './fileSystem/pseudoFileSystem.js';

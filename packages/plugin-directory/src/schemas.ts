@@ -1,3 +1,12 @@
+/** Bytes saved as base64 (a name or link target that is not valid UTF-8, an xattr value). */
+const BASE64 = { type: 'string', pattern: '^[A-Za-z0-9+/]*={0,2}$' } as const;
+/** Extended attributes: name → base64 of the value. */
+const XATTRS = {
+  type: 'object',
+  propertyNames: { minLength: 1, maxLength: 255 },
+  additionalProperties: BASE64,
+} as const;
+
 /**
  * JSON schemas of the directory plugin: the parameters of each operation and the saved info.
  *
@@ -53,7 +62,7 @@ export const directorySchemas = {
     properties: {},
   },
   savedInfo: {
-    $comment: 'What Hoard::Local::Directory records in a checkpoint',
+    $comment: 'What Hoard::Local::Directory records in a checkpoint (docs/protocol.md, "Directory plugin")',
     type: 'object',
     additionalProperties: false,
     required: ['root', 'files', 'directories', 'symlinks', 'totalBytes'],
@@ -66,6 +75,18 @@ export const directorySchemas = {
         type: 'integer',
         minimum: 0,
       },
+      rootDirectory: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['mode', 'mtimeMs'],
+        properties: {
+          mode: { type: 'integer', minimum: 0, maximum: 4095 },
+          mtimeMs: { type: 'number' },
+          uid: { type: 'integer', minimum: 0 },
+          gid: { type: 'integer', minimum: 0 },
+          xattrs: XATTRS,
+        },
+      },
       files: {
         type: 'array',
         items: {
@@ -73,29 +94,30 @@ export const directorySchemas = {
           additionalProperties: false,
           required: ['path', 'mode', 'mtimeMs', 'size', 'sha256', 'object'],
           properties: {
-            path: {
-              type: 'string',
-              minLength: 1,
-            },
-            mode: {
-              type: 'integer',
-              minimum: 0,
-            },
-            mtimeMs: {
-              type: 'number',
-            },
-            size: {
-              type: 'integer',
-              minimum: 0,
-            },
-            sha256: {
-              type: 'string',
-              pattern: '^[0-9a-f]{64}$',
-            },
-            object: {
-              type: 'string',
-              minLength: 1,
-            },
+            path: { type: 'string', minLength: 1 },
+            pathBase64: BASE64,
+            mode: { type: 'integer', minimum: 0, maximum: 4095 },
+            mtimeMs: { type: 'number' },
+            uid: { type: 'integer', minimum: 0 },
+            gid: { type: 'integer', minimum: 0 },
+            size: { type: 'integer', minimum: 0 },
+            sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            object: { type: 'string', minLength: 1 },
+            xattrs: XATTRS,
+          },
+        },
+      },
+      hardLinks: {
+        type: 'array',
+        description: 'Further names of a file saved once: file is its index in files',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path', 'file'],
+          properties: {
+            path: { type: 'string', minLength: 1 },
+            pathBase64: BASE64,
+            file: { type: 'integer', minimum: 0 },
           },
         },
       },
@@ -106,14 +128,13 @@ export const directorySchemas = {
           additionalProperties: false,
           required: ['path', 'mode'],
           properties: {
-            path: {
-              type: 'string',
-              minLength: 1,
-            },
-            mode: {
-              type: 'integer',
-              minimum: 0,
-            },
+            path: { type: 'string', minLength: 1 },
+            pathBase64: BASE64,
+            mode: { type: 'integer', minimum: 0, maximum: 4095 },
+            mtimeMs: { type: 'number' },
+            uid: { type: 'integer', minimum: 0 },
+            gid: { type: 'integer', minimum: 0 },
+            xattrs: XATTRS,
           },
         },
       },
@@ -124,13 +145,28 @@ export const directorySchemas = {
           additionalProperties: false,
           required: ['path', 'target'],
           properties: {
-            path: {
-              type: 'string',
-              minLength: 1,
-            },
-            target: {
-              type: 'string',
-            },
+            path: { type: 'string', minLength: 1 },
+            pathBase64: BASE64,
+            target: { type: 'string' },
+            targetBase64: BASE64,
+            mtimeMs: { type: 'number' },
+            uid: { type: 'integer', minimum: 0 },
+            gid: { type: 'integer', minimum: 0 },
+          },
+        },
+      },
+      leftOut: {
+        type: 'array',
+        description: 'Entries not saved, each with why: FIFOs, sockets, devices, the bank itself',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path', 'kind', 'reason'],
+          properties: {
+            path: { type: 'string', minLength: 1 },
+            pathBase64: BASE64,
+            kind: { type: 'string' },
+            reason: { type: 'string' },
           },
         },
       },

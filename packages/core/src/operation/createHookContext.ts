@@ -55,6 +55,7 @@ export function resourceBankSection(bank: Bank, checkpointId: string, key: strin
         yield { ...object, key: object.key.slice(prefix.length) };
       }
     },
+    ...(bank.localRoot !== undefined ? { localRoot: bank.localRoot } : {}),
   };
 }
 

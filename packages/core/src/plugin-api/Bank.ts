@@ -34,6 +34,12 @@ export interface ListOptions {
 export interface Bank {
   /** A human description (e.g. the directory or container), never containing secrets. */
   readonly description: string;
+  /**
+   * The absolute directory this bank stores its objects in, when it is on this machine's file
+   * system (bank-fs); plugins that read local files leave it out so a bank is never protected
+   * into itself.
+   */
+  readonly localRoot?: string;
   /** Stores an object atomically. */
   put(
     key: string,

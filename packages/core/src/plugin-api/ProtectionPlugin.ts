@@ -34,6 +34,8 @@ export interface ResourceBankSection {
   getStream(key: string): Promise<Readable>;
   list(prefix?: string): AsyncIterable<BankObjectInfo>;
   delete(key: string): Promise<void>;
+  /** The bank's local directory, if it has one ({@link Bank.localRoot}): not to be protected. */
+  readonly localRoot?: string;
 }
 
 /** Reports progress of a hook; any report also resets the hook's timeout. */

@@ -155,6 +155,20 @@ export function bankContractTests(name: string, options: BankContractOptions): v
       expect(await keysOf(bank, 'enc/')).toEqual(['enc/%2E%2E%2Fescape']);
     });
 
+    it("passes a failing body's own error through and stores nothing (issue 9, defect 8)", async () => {
+      const bank = await options.create();
+      const sourceError = Object.assign(new Error('cannot read the source file'), { code: 'EIO' });
+      async function* failing() {
+        yield Buffer.from('first chunk');
+        throw sourceError;
+      }
+      const thrown = await bank.put('source/fails', failing()).catch((error: unknown) => error);
+      // The source failed, not the bank: the error must not be relabelled as a bank write failure.
+      expect(thrown).toBe(sourceError);
+      expect(await bank.head('source/fails')).toBeUndefined();
+      expect(await keysOf(bank, 'source/')).toEqual([]);
+    });
+
     it('holds leases until they expire', async () => {
       const bank = await options.create();
       expect(await bank.isLeaseValid('owner-a')).toBe(false);
