@@ -104,6 +104,22 @@ export async function cloudConfigOf(section: SwiftClientSection): Promise<CloudC
       { path: `swift_client.${missing[0]}` },
     );
   }
+  let authUrl: URL;
+  try {
+    authUrl = new URL(section.swift_auth_url!);
+  } catch {
+    throw new HoardError('BANK_CONFIG_INVALID', '[swift_client] swift_auth_url is not a URL', {
+      path: 'swift_client.swift_auth_url',
+    });
+  }
+  if (authUrl.username !== '' || authUrl.password !== '') {
+    // Credentials go in swift_user/swift_key; a URL is printed in messages, so it must hold none.
+    throw new HoardError(
+      'BANK_CONFIG_INVALID',
+      '[swift_client] swift_auth_url must not contain a user name or password; put them in swift_user and swift_key',
+      { path: 'swift_client.swift_auth_url' },
+    );
+  }
   return {
     auth: {
       type: 'password',

@@ -926,3 +926,66 @@ describe("Karbor's openstack-infra.conf, converted by changing package names", (
     expect(provider.warnings).toEqual([]);
   });
 });
+
+describe('secrets never reach the output (issue 9, defect 12)', () => {
+  it('scrubs a swift_key that Keystone echoes back, and a password inside swift_auth_url', async () => {
+    const { createServer } = await import('node:http');
+    // A Keystone (or proxy) that puts the request body into its error message.
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        response.writeHead(401, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: { code: 401, message: `The request you sent: ${body}` } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    const root = await scratchDir('hoard-secrets-');
+    const swift = (name: string, url: string, key: string) => `[provider]
+name = ${name}
+id = ${name}-id
+bank = @hoard/bank-swift
+
+[swift_client]
+swift_auth_url = ${url}
+swift_user = hoard
+swift_key = ${key}
+swift_tenant_name = demo
+
+[swift_bank_plugin]
+bank_swift_object_container = hoard
+`;
+    await writeFiles(root, {
+      'providers.d/echo.conf': swift('echo', `http://127.0.0.1:${port}/v3`, 'Echoed-K3y"with\\quote'),
+      'providers.d/userinfo.conf': swift(
+        'userinfo',
+        `http://hoard:Url-Pa55word@127.0.0.1:${port}/v3`,
+        'another-k3y',
+      ),
+    });
+    try {
+      const outputs: string[] = [];
+      for (const provider of ['echo', 'userinfo']) {
+        for (const extra of [['--json'], []]) {
+          const run = spawnHoard(['checkpoint', 'list', '--provider', provider, ...extra], root);
+          const code = await run.exited;
+          expect(code, run.stderr()).not.toBe(0);
+          outputs.push(run.stdout() + run.stderr());
+        }
+      }
+      const all = outputs.join('\n');
+      // The failure is still explained: Keystone refused, with its (scrubbed) reason.
+      expect(all).toContain(`Keystone at http://127.0.0.1:${port}/v3 refused to authenticate`);
+      expect(all).toContain('***');
+      expect(all).toContain('swift_auth_url must not contain a user name or password');
+      for (const secret of ['Echoed-K3y', 'K3y\\"with', 'Url-Pa55word', 'another-k3y']) {
+        expect(all).not.toContain(secret);
+      }
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { HoardError, isHoardError } from '@hoard/core';
+import { scrubSecrets } from '@hoard/core/host';
 import { exitCodeFor } from './exitCodes.js';
 
 /** Where a command writes; replaced in tests. */
@@ -25,13 +26,16 @@ export function tolerateClosedOutput(): void {
   }
 }
 
-/** The process's own streams. */
+/**
+ * The process's own streams. Everything written is scrubbed of every secret the loaded providers
+ * registered and of URL passwords: a server that echoes a request cannot put a key on a terminal.
+ */
 export const processIo: Io = {
   stdout: (text) => {
-    if (readable.stdout) process.stdout.write(text);
+    if (readable.stdout) process.stdout.write(scrubSecrets(text));
   },
   stderr: (text) => {
-    if (readable.stderr) process.stderr.write(text);
+    if (readable.stderr) process.stderr.write(scrubSecrets(text));
   },
   isTty: Boolean(process.stderr.isTTY),
 };

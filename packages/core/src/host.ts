@@ -58,6 +58,14 @@ export {
 } from './graph/ResourceGraph.js';
 export { type CreateLoggerOptions, createLogger, silentLogger } from './logging/createLogger.js';
 export {
+  MIN_SCRUBBED_SECRET_LENGTH,
+  processSecrets,
+  registerSecret,
+  SCRUBBED,
+  SecretScrubber,
+  scrubSecrets,
+} from './logging/scrubSecrets.js';
+export {
   type CreateProtectionServiceOptions,
   createProtectionService,
 } from './operation/createProtectionService.js';

@@ -104,6 +104,27 @@ export class Session {
     this.fetchImpl = options.fetch ?? fetchWithFastUploads;
   }
 
+  /**
+   * `text` without this session's credentials (password, application credential secret, token,
+   * also JSON-escaped and URL-encoded) or a URL password: a Keystone or proxy that echoes the
+   * request must not put them into an error message.
+   */
+  private scrub(text: string): string {
+    const a = this.config.auth;
+    let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*):[^\s/?#@'"]*@/gi, '$1:***@');
+    for (const secret of [a.password, a.applicationCredentialSecret, this.token?.value]) {
+      if (secret === undefined || secret.length === 0) continue;
+      for (const spelling of [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])
+        out = out.split(spelling).join('***');
+    }
+    return out;
+  }
+
+  /** The Keystone URL as messages show it (without a password in it). */
+  private get keystone(): string {
+    return this.scrub(this.config.auth.authUrl);
+  }
+
   /** A valid token, authenticating when there is none or it is about to expire. */
   async getToken(signal?: AbortSignal): Promise<Token> {
     const refreshBefore = this.options.refreshBeforeMs ?? 5 * 60 * 1000;
@@ -200,7 +221,7 @@ export class Session {
         }
         throw new OpenStackError(
           'OPENSTACK_UNREACHABLE',
-          `Keystone at ${this.config.auth.authUrl} is unreachable (${describeFetchError(error)}) after ${attempt} attempts`,
+          `Keystone at ${this.keystone} is unreachable (${this.scrub(describeFetchError(error))}) after ${attempt} attempts`,
           { cause: error },
         );
       }
@@ -215,10 +236,7 @@ export class Session {
           };
         };
         if (!value)
-          throw new OpenStackError(
-            'OPENSTACK_AUTH_FAILED',
-            `Keystone at ${this.config.auth.authUrl} returned no token`,
-          );
+          throw new OpenStackError('OPENSTACK_AUTH_FAILED', `Keystone at ${this.keystone} returned no token`);
         const token: Token = {
           value,
           expiresAt: Date.parse(json.token.expires_at),
@@ -251,7 +269,7 @@ export class Session {
         response.status === 401 || response.status === 403 || response.status === 404
           ? 'OPENSTACK_AUTH_FAILED'
           : 'OPENSTACK_REQUEST_FAILED',
-        `Keystone at ${this.config.auth.authUrl} refused to authenticate ${who} (HTTP ${response.status}): ${reason}`,
+        `Keystone at ${this.keystone} refused to authenticate ${who} (HTTP ${response.status}): ${this.scrub(reason)}`,
         { status: response.status },
       );
     }
@@ -340,7 +358,7 @@ export class Session {
         }
         throw new OpenStackError(
           'OPENSTACK_UNREACHABLE',
-          `${serviceType} ${method} ${url.pathname} failed: ${reason}${attempt > 1 ? ` (after ${attempt} attempts)` : ''}`,
+          `${serviceType} ${method} ${url.pathname} failed: ${this.scrub(reason)}${attempt > 1 ? ` (after ${attempt} attempts)` : ''}`,
           { cause: error },
         );
       }
@@ -368,7 +386,7 @@ export class Session {
       const text = await response.text().catch(() => '');
       throw new OpenStackError(
         'OPENSTACK_REQUEST_FAILED',
-        `${serviceType} ${method} ${url.pathname} returned HTTP ${response.status}${text ? `: ${text.replace(/\s+/g, ' ').slice(0, 300)}` : ''}`,
+        `${serviceType} ${method} ${url.pathname} returned HTTP ${response.status}${text ? `: ${this.scrub(text.replace(/\s+/g, ' ').slice(0, 300))}` : ''}`,
         { status: response.status, details: { service: serviceType, method, path: url.pathname } },
       );
     }

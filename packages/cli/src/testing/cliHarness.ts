@@ -138,7 +138,8 @@ export function spawnHoard(
       if (stderr.includes('"task-started"')) resolve();
     });
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // 'close', not 'exit': the output is complete only once every stream has ended.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return {
     taskStarted,
     exited,

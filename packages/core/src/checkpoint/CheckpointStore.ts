@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { encodeKeySegment } from '../bank/bankKey.js';
 import { HoardError, isHoardError } from '../errors/HoardError.js';
+import { processSecrets, scrubSecrets } from '../logging/scrubSecrets.js';
 import type { Bank } from '../plugin-api/Bank.js';
 import type { JsonObject } from '../plugin-api/types.js';
 import type {
@@ -28,10 +29,16 @@ export const checkpointKeys = {
   restore: (id: string) => `restores/${id}.json`,
 };
 
-/** Serialises an error for a bank record (never with secrets: messages are built without them). */
+/**
+ * Serialises an error for a bank record. Messages are built without secrets; a service that
+ * echoes one anyway is caught by scrubbing every registered secret and URL password.
+ */
 export function storedError(error: unknown): StoredError {
-  if (isHoardError(error)) return error.toJSON() as StoredError;
-  return { code: 'OPERATION_FAILED', message: error instanceof Error ? error.message : String(error) };
+  if (isHoardError(error)) return processSecrets.scrubValue(error.toJSON() as StoredError);
+  return {
+    code: 'OPERATION_FAILED',
+    message: scrubSecrets(error instanceof Error ? error.message : String(error)),
+  };
 }
 
 /** The creation time a UUIDv7 checkpoint id carries (its first 48 bits: Unix milliseconds). */

@@ -1,5 +1,6 @@
 import type { Logger, LogLevel } from '../plugin-api/types.js';
 import { REDACTED } from '../schema/validation.js';
+import { scrubSecrets } from './scrubSecrets.js';
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 // Field names that hold secrets whatever schema they come from.
@@ -28,7 +29,7 @@ export interface CreateLoggerOptions {
 }
 
 /**
- * A JSON-lines logger that redacts secret-looking fields.
+ * A JSON-lines logger that redacts secret-looking fields and scrubs every registered secret.
  *
  * @remarks Hand-written instead of pino: Hoard logs a few lines per hook, and pino's worker
  * transports and its own redaction paths add more than they save here.
@@ -41,12 +42,14 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     (message: string, fields?: Record<string, unknown>): void => {
       if (LEVELS[level] < min) return;
       write(
-        JSON.stringify({
-          time: new Date().toISOString(),
-          level,
-          msg: message,
-          ...(redactFields({ ...options.bindings, ...fields }) as Record<string, unknown>),
-        }),
+        scrubSecrets(
+          JSON.stringify({
+            time: new Date().toISOString(),
+            level,
+            msg: message,
+            ...(redactFields({ ...options.bindings, ...fields }) as Record<string, unknown>),
+          }),
+        ),
       );
     };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };

@@ -3,9 +3,11 @@
 // code is imported here, so a provider file (loadProviderFile) and the testing kit
 // (createTestProvider) build providers with exactly the same rules.
 import { HoardAggregateError, HoardError } from '../errors/HoardError.js';
+import { registerSecret } from '../logging/scrubSecrets.js';
 import type { Bank, BankPlugin } from '../plugin-api/Bank.js';
 import type { Protectable } from '../plugin-api/Protectable.js';
 import type { ProtectionPlugin } from '../plugin-api/ProtectionPlugin.js';
+import { secretValuesIn } from '../schema/redactSecrets.js';
 import { compileSchema, type SchemaObject, validate } from '../schema/validation.js';
 import type { LoadedProtectionPlugin, Provider, ProviderOptions } from './Provider.js';
 
@@ -155,6 +157,9 @@ export function validateConfigSections(
       }
     }
     for (const declaration of declarations) coerceIniBooleans(declaration.schema, data);
+    // Every configured secret is scrubbed from whatever this process prints, logs or records.
+    for (const declaration of declarations)
+      for (const secret of secretValuesIn(declaration.schema, data)) registerSecret(secret);
     for (const declaration of declarations) {
       const compiled = compileSchema(declaration.schema, `${declaration.owner} [${sectionName}] schema`, {
         coerce: true,

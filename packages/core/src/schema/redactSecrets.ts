@@ -57,3 +57,25 @@ function redact(schema: SchemaObject, value: unknown): unknown {
   }
   return out;
 }
+
+/** The string values in `value` that `schema` marks `secret: true` (to register for scrubbing). */
+export function secretValuesIn(schema: SchemaObject | undefined, value: unknown): string[] {
+  const found: string[] = [];
+  const walk = (original: unknown, redacted: unknown): void => {
+    if (redacted === REDACTED && typeof original === 'string' && original !== REDACTED) {
+      found.push(original);
+    } else if (Array.isArray(original) && Array.isArray(redacted)) {
+      for (const [i, item] of original.entries()) walk(item, redacted[i]);
+    } else if (
+      typeof original === 'object' &&
+      original !== null &&
+      typeof redacted === 'object' &&
+      redacted !== null
+    ) {
+      for (const [key, child] of Object.entries(original))
+        walk(child, (redacted as Record<string, unknown>)[key]);
+    }
+  };
+  walk(value, redactSecrets(schema, value));
+  return found;
+}
