@@ -147,6 +147,13 @@ export const swiftBank = defineBank({
   async create({ config }) {
     const client = config.swift_client;
     const bankSection = config.swift_bank_plugin;
+    if (bankSection.lease_renew_window >= bankSection.lease_expire_window) {
+      throw new HoardError(
+        'BANK_CONFIG_INVALID',
+        `[swift_bank_plugin] lease_renew_window (${bankSection.lease_renew_window} s) must be shorter than lease_expire_window (${bankSection.lease_expire_window} s), or a lease lapses before it is renewed`,
+        { path: 'swift_bank_plugin.lease_renew_window' },
+      );
+    }
     const cloud = await cloudConfigOf(client).catch((error: unknown) => {
       if (error instanceof OpenStackError) {
         throw new HoardError('BANK_CONFIG_INVALID', `[swift_client]: ${error.message}`, {}, { cause: error });

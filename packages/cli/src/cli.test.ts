@@ -989,3 +989,56 @@ bank_swift_object_container = hoard
     }
   });
 });
+
+describe('fencing (issue 9, defect 4)', () => {
+  it('a protect stalled past its lease stops writing when it wakes, after its checkpoint was deleted', async () => {
+    const root = await scratchDir('hoard-fence-');
+    const source = path.join(root, 'src');
+    await mkdir(source);
+    const block = Buffer.alloc(256 * 1024, 7);
+    for (let i = 0; i < 400; i++) await writeFile(path.join(source, `f${String(i).padStart(4, '0')}`), block);
+    await writeFiles(root, {
+      'providers.d/local.conf':
+        '[provider]\nname = local\nid = fence\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\nlease_expire_window = 2\nlease_renew_window = 1\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n',
+    });
+    const hoard = spawnHoard(
+      ['protect', '--provider', 'local', '--resource', `Hoard::Local::Directory#${source}`, '--json'],
+      root,
+    );
+    await hoard.taskStarted;
+    hoard.kill('SIGSTOP');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      const listed = runHoard(['checkpoint', 'list', '--provider', 'local', '--json'], { cwd: root }).json<
+        { id: string; status: string; reason?: string }[]
+      >();
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatchObject({ status: 'error', reason: 'abandoned' });
+      const id = listed[0]!.id;
+      const deleted = runHoard(['checkpoint', 'delete', id, '--provider', 'local', '--json'], { cwd: root });
+      expect(deleted.code, deleted.stderr).toBe(0);
+    } finally {
+      hoard.kill('SIGCONT');
+    }
+    const code = await hoard.exited;
+    expect(code).toBe(1);
+    expect(hoard.stdout() + hoard.stderr()).toContain('LEASE_LOST');
+    // At most the objects in flight when it stopped (one per work-pool slot) were written after
+    // the delete: the ~400 files still to go were never written, and no status or metadata.
+    const left: string[] = [];
+    const walk = async (directory: string): Promise<void> => {
+      for (const entry of await readdir(directory, { withFileTypes: true })) {
+        const full = path.join(directory, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else left.push(path.relative(path.join(root, 'bank'), full));
+      }
+    };
+    await walk(path.join(root, 'bank'));
+    const checkpointObjects = left.filter((f) => f.startsWith('checkpoints+'));
+    expect(checkpointObjects.length).toBeLessThanOrEqual(2);
+    expect(checkpointObjects.filter((f) => /metadata\.json|status\.json/.test(f))).toEqual([]);
+    expect(runHoard(['checkpoint', 'list', '--provider', 'local', '--json'], { cwd: root }).json()).toEqual(
+      [],
+    );
+  });
+});

@@ -19,6 +19,7 @@ import type { LoadedProtectionPlugin, Provider } from '../provider/Provider.js';
 import { redactSecrets } from '../schema/redactSecrets.js';
 import { validate } from '../schema/validation.js';
 import { createHookContext } from './createHookContext.js';
+import { Lease, type LeaseWindows } from './Lease.js';
 import {
   assertPluginsFor,
   type PlanOptions,
@@ -108,30 +109,20 @@ export class ProtectionService {
     return planProtection(this.provider, options, this.logger);
   }
 
-  private leaseWindows(): { leaseExpireSeconds: number; leaseRenewSeconds: number } {
-    const fromBank = this.bank.leaseWindows;
-    return fromBank
-      ? { leaseExpireSeconds: fromBank.expireSeconds, leaseRenewSeconds: fromBank.renewSeconds }
-      : {
-          leaseExpireSeconds: this.provider.options.leaseExpireSeconds,
-          leaseRenewSeconds: this.provider.options.leaseRenewSeconds,
-        };
+  private leaseWindows(): LeaseWindows {
+    return (
+      this.bank.leaseWindows ?? {
+        expireSeconds: this.provider.options.leaseExpireSeconds,
+        renewSeconds: this.provider.options.leaseRenewSeconds,
+      }
+    );
   }
 
-  private startLease(owner: string): () => Promise<void> {
-    const { leaseRenewSeconds, leaseExpireSeconds } = this.leaseWindows();
-    const timer = setInterval(() => {
-      this.bank.renewLease(owner, leaseExpireSeconds).catch((error: unknown) => {
-        this.logger.warn('lease renewal failed', { owner, error: messageOf(error) });
-      });
-    }, leaseRenewSeconds * 1000);
-    timer.unref();
-    return async () => {
-      clearInterval(timer);
-      await this.bank.releaseLease?.(owner).catch((error: unknown) => {
-        this.logger.warn('lease release failed', { owner, error: messageOf(error) });
-      });
-    };
+  /** Takes `owner`'s lease; the operation writes only through `bank` and `store`, fenced by it. */
+  private async lease(owner: string): Promise<{ lease: Lease; bank: Bank; store: CheckpointStore }> {
+    const lease = await Lease.acquire(this.bank, owner, this.leaseWindows(), this.logger);
+    const bank = lease.fence(this.bank);
+    return { lease, bank, store: new CheckpointStore(bank) };
   }
 
   private async run(
@@ -143,6 +134,10 @@ export class ProtectionService {
     extra: {
       savedInfo: Map<string, JsonObject>;
       restoreId?: string;
+      /** The bank the hooks write to (fenced by the operation's lease). */
+      bank?: Bank;
+      /** Aborts the hooks when the operation's lease is lost. */
+      leaseSignal?: AbortSignal;
     },
   ): Promise<ExecuteFlowResult> {
     const queue = new PQueue({ concurrency: this.provider.options.workPoolSize });
@@ -151,11 +146,13 @@ export class ProtectionService {
       const resource = flow.graph.resources[flow.taskResource[t]!]!;
       return this.pluginOf(resource.type).plugin.hooks[operation]?.[taskHookName(flow, t)];
     };
+    const signals = [options.signal, extra.leaseSignal].filter((s) => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     return executeFlow({
       flow,
       concurrency: options.concurrency ?? this.provider.options.concurrency,
       abortGraceMs: this.provider.options.cancelGraceSeconds * 1000,
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      ...(signal !== undefined ? { signal } : {}),
       ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
       isNoop: (t) => hookOf(t) === undefined,
       pluginName: (t) => this.pluginOf(flow.graph.resources[flow.taskResource[t]!]!.type).plugin.name,
@@ -176,7 +173,7 @@ export class ProtectionService {
           parameters: parameters[node]!,
           config: this.provider.config,
           checkpoint,
-          bank: this.bank,
+          bank: extra.bank ?? this.bank,
           logger: this.logger,
           workPool,
           task,
@@ -211,38 +208,45 @@ export class ProtectionService {
     const { plan, resolvedParameters } = await prepareProtect(this.provider, options, this.logger);
     const id = CheckpointStore.newId();
     const owner = leaseOwner('protect', id);
-    await this.bank.acquireLease(owner, this.leaseWindows().leaseExpireSeconds);
-    const stopLease = this.startLease(owner);
+    const { lease, bank, store } = await this.lease(owner);
     try {
-      const checkpoint = await this.createCheckpoint(id, owner, plan.graph, options);
+      const checkpoint = await this.createCheckpoint(store, id, owner, plan.graph, options);
       const savedInfo = new Map<string, JsonObject>();
       let result: ExecuteFlowResult;
       try {
-        result = await this.run('protect', plan.flow, checkpoint, resolvedParameters, options, { savedInfo });
+        result = await this.run('protect', plan.flow, checkpoint, resolvedParameters, options, {
+          savedInfo,
+          bank,
+          leaseSignal: lease.signal,
+        });
       } catch (error) {
-        await this.writeFailure(id, plan.graph, error);
+        // With the lease lost, the checkpoint is no longer ours to write to.
+        if (lease.lost !== undefined) throw lease.lost;
+        await this.writeFailure(store, id, plan.graph, error);
         throw error;
       }
+      if (lease.lost !== undefined) throw lease.lost;
       const status = statusAfterRun(result);
-      await this.writeSavedInfo(id, plan.graph, savedInfo, status);
+      await this.writeSavedInfo(store, id, plan.graph, savedInfo, status);
       status.updatedAt = new Date().toISOString();
-      await this.checkpoints.writeStatus(id, status);
+      await store.writeStatus(id, status);
       this.logger.info('protect finished', { checkpoint: id, status: status.status });
       return await this.checkpoints.get(id);
     } finally {
-      await stopLease();
+      await lease.release();
     }
   }
 
   /** Writes the checkpoint's metadata and a `protecting` status, under the lease of `owner`. */
   private async createCheckpoint(
+    store: CheckpointStore,
     id: string,
     owner: string,
     graph: ResourceGraph,
     options: ProtectOptions,
   ): Promise<CheckpointView> {
     const createdAt = new Date().toISOString();
-    await this.checkpoints.create(
+    await store.create(
       {
         formatVersion: 1,
         id,
@@ -275,6 +279,7 @@ export class ProtectionService {
    * writes it; an invalid one fails its resource and turns `status` to `error`.
    */
   private async writeSavedInfo(
+    store: CheckpointStore,
     id: string,
     graph: ResourceGraph,
     savedInfo: ReadonlyMap<string, JsonObject>,
@@ -300,7 +305,7 @@ export class ProtectionService {
           status.resources[key] = { status: 'failed', error: storedError(resourceProblems[0]) };
         }
       }
-      if (info !== undefined) await this.checkpoints.writeSavedInfo(id, key, info);
+      if (info !== undefined) await store.writeSavedInfo(id, key, info);
     }
     if (problems.length > 0) {
       const error = new HoardAggregateError(
@@ -314,9 +319,14 @@ export class ProtectionService {
     }
   }
 
-  private async writeFailure(id: string, graph: ResourceGraph, error: unknown): Promise<void> {
+  private async writeFailure(
+    store: CheckpointStore,
+    id: string,
+    graph: ResourceGraph,
+    error: unknown,
+  ): Promise<void> {
     try {
-      await this.checkpoints.writeStatus(id, {
+      await store.writeStatus(id, {
         status: 'error',
         reason: 'failed',
         updatedAt: new Date().toISOString(),
@@ -451,10 +461,9 @@ export class ProtectionService {
       options.parametersFile,
     );
     const owner = leaseOwner('delete', record.id);
-    await this.bank.acquireLease(owner, this.leaseWindows().leaseExpireSeconds);
-    const stopLease = this.startLease(owner);
+    const { lease, bank, store } = await this.lease(owner);
     try {
-      await this.checkpoints.writeStatus(record.id, {
+      await store.writeStatus(record.id, {
         status: 'deleting',
         updatedAt: new Date().toISOString(),
         resources: Object.fromEntries(graph.resources.map((r) => [resourceKey(r), { status: 'deleting' }])),
@@ -469,14 +478,19 @@ export class ProtectionService {
       let result: ExecuteFlowResult | undefined;
       let failure: unknown;
       try {
-        result = await this.run('delete', flow, checkpoint, parameters, options, { savedInfo: new Map() });
+        result = await this.run('delete', flow, checkpoint, parameters, options, {
+          savedInfo: new Map(),
+          bank,
+          leaseSignal: lease.signal,
+        });
         if (result.status === 'error')
           failure = result.error ?? new HoardError('OPERATION_CANCELLED', 'The delete was cancelled');
       } catch (error) {
         failure = error;
       }
+      if (lease.lost !== undefined) throw lease.lost;
       if (failure !== undefined) {
-        await this.checkpoints.writeStatus(record.id, {
+        await store.writeStatus(record.id, {
           status: 'error-deleting',
           reason: result?.reason ?? 'failed',
           updatedAt: new Date().toISOString(),
@@ -490,10 +504,10 @@ export class ProtectionService {
         });
         return { id: record.id, status: 'error-deleting', error: failure };
       }
-      await this.checkpoints.purge(record);
+      await store.purge(record);
       return { id: record.id, status: 'deleted' };
     } finally {
-      await stopLease();
+      await lease.release();
     }
   }
 
@@ -506,13 +520,11 @@ export class ProtectionService {
     id: string,
     reason: string,
   ): Promise<{ id: string; status: 'deleted'; warnings: string[] }> {
-    const owner = leaseOwner('delete', id);
-    await this.bank.acquireLease(owner, this.leaseWindows().leaseExpireSeconds);
-    const stopLease = this.startLease(owner);
+    const { lease, store } = await this.lease(leaseOwner('delete', id));
     try {
-      await this.checkpoints.purgeCorrupt(id);
+      await store.purgeCorrupt(id);
     } finally {
-      await stopLease();
+      await lease.release();
     }
     this.logger.warn('deleted a checkpoint with unreadable metadata', { checkpoint: id, reason });
     return {
