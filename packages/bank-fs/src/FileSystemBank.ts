@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import {
   type Bank,
   type BankBody,
+  type BankLeftover,
   type BankObjectInfo,
   HoardError,
   type ListOptions,
@@ -329,6 +330,48 @@ export class FileSystemBank implements Bank {
         break;
       }
     }
+  }
+
+  /**
+   * Temporary files (`#tmp-*`) older than `olderThanSeconds`: what a write killed between its
+   * create and its rename leaves (one partial object per interrupted write).
+   */
+  async *listLeftovers(olderThanSeconds: number): AsyncIterable<BankLeftover> {
+    const before = Date.now() - olderThanSeconds * 1000;
+    const visit = async function* (directory: string, relative: string): AsyncGenerator<BankLeftover> {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await readdir(directory, { withFileTypes: true });
+      } catch {
+        return; // removed meanwhile
+      }
+      for (const entry of entries) {
+        const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+        if (entry.isDirectory()) yield* visit(path.join(directory, entry.name), child);
+        else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) {
+          const info = await lstat(path.join(directory, entry.name)).catch(() => undefined);
+          if (info !== undefined && info.mtimeMs < before)
+            yield {
+              id: child,
+              size: info.size,
+              modifiedAt: info.mtime.toISOString(),
+              what: 'partial object of an interrupted write',
+            };
+        }
+      }
+    };
+    yield* visit(this.root, '');
+  }
+
+  async removeLeftover(leftover: BankLeftover): Promise<void> {
+    const file = path.resolve(this.root, leftover.id);
+    // The id comes from a caller: only a temporary file inside the root is ever removed.
+    if (!file.startsWith(this.root + path.sep) || !path.basename(file).startsWith(TEMP_PREFIX)) {
+      throw new HoardError('BANK_KEY_INVALID', `'${leftover.id}' is not a leftover of ${this.description}`);
+    }
+    await this.assertInside(path.dirname(file), leftover.id, 'BANK_WRITE_FAILED');
+    const info = await lstat(file).catch(() => undefined);
+    if (info?.isFile()) await unlink(file);
   }
 
   async acquireLease(owner: string, ttlSeconds: number): Promise<void> {

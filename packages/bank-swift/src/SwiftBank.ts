@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import {
   type Bank,
   type BankBody,
+  type BankLeftover,
   type BankObjectInfo,
   collectBody,
   HoardError,
@@ -13,6 +14,15 @@ import {
   watchBody,
 } from '@hoard/core';
 import { type ObjectStore, OpenStackError } from '@hoard/openstack';
+
+function validateKeyOrUndefined(key: string): string | undefined {
+  try {
+    validateBankKey(key);
+    return key;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Options of {@link SwiftBank}. */
 export interface SwiftBankOptions {
@@ -203,6 +213,53 @@ export class SwiftBank implements Bank {
       if (!keep.has(segment.name) && segment.name.split('/').length === key.split('/').length + 2) {
         await this.store.delete(this.segmentContainer, segment.name);
       }
+    }
+  }
+
+  /**
+   * Segments of a large object whose manifest was never written (the upload was killed before
+   * it ended), older than `olderThanSeconds`: one leftover per upload, `<key>/<upload uuid>`.
+   */
+  async *listLeftovers(olderThanSeconds: number): AsyncIterable<BankLeftover> {
+    const before = Date.now() - olderThanSeconds * 1000;
+    const uploads = new Map<string, { size: number; modifiedAt: string }>();
+    try {
+      for await (const segment of this.store.list(this.segmentContainer)) {
+        const parts = segment.name.split('/');
+        if (parts.length < 3) continue;
+        const upload = parts.slice(0, -1).join('/');
+        const seen = uploads.get(upload) ?? { size: 0, modifiedAt: '' };
+        seen.size += segment.bytes;
+        if (segment.lastModified > seen.modifiedAt) seen.modifiedAt = segment.lastModified;
+        uploads.set(upload, seen);
+      }
+    } catch (error) {
+      throw failure('BANK_READ_FAILED', 'list segments of', this.segmentContainer, error);
+    }
+    for (const [upload, seen] of uploads) {
+      if (new Date(seen.modifiedAt).getTime() >= before) continue;
+      const key = upload.slice(0, upload.lastIndexOf('/'));
+      if (validateKeyOrUndefined(key) === undefined) continue;
+      if ((await this.head(key)) !== undefined) continue;
+      yield {
+        id: upload,
+        size: seen.size,
+        modifiedAt: new Date(seen.modifiedAt).toISOString(),
+        what: 'segments of a large object whose upload never finished',
+      };
+    }
+  }
+
+  async removeLeftover(leftover: BankLeftover): Promise<void> {
+    const key = leftover.id.slice(0, leftover.id.lastIndexOf('/'));
+    validateBankKey(key);
+    // Only segments no object refers to: if the object exists now, they are not leftovers.
+    if ((await this.head(key)) !== undefined) return;
+    try {
+      for await (const segment of this.store.list(this.segmentContainer, { prefix: `${leftover.id}/` }))
+        await this.store.delete(this.segmentContainer, segment.name);
+    } catch (error) {
+      throw failure('BANK_WRITE_FAILED', 'delete segments of', leftover.id, error);
     }
   }
 

@@ -1042,3 +1042,100 @@ describe('fencing (issue 9, defect 4)', () => {
     );
   });
 });
+
+describe('garbage after kill -9 (issue 9, defect 6)', () => {
+  const walkFiles = async (root: string): Promise<string[]> => {
+    const out: string[] = [];
+    const visit = async (directory: string): Promise<void> => {
+      for (const entry of await readdir(directory, { withFileTypes: true })) {
+        const full = path.join(directory, entry.name);
+        if (entry.isDirectory()) await visit(full);
+        else out.push(path.relative(root, full));
+      }
+    };
+    await visit(root).catch(() => {});
+    return out;
+  };
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('bank check finds what a killed protect and restore leave; gc and delete leave nothing behind', async () => {
+    const root = await scratchDir('hoard-gc-');
+    const source = path.join(root, 'src');
+    await mkdir(source);
+    const block = Buffer.alloc(512 * 1024, 3);
+    for (let i = 0; i < 300; i++) await writeFile(path.join(source, `f${String(i).padStart(4, '0')}`), block);
+    await writeFiles(root, {
+      'providers.d/local.conf':
+        '[provider]\nname = local\nid = gc\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\nlease_expire_window = 2\nlease_renew_window = 1\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n',
+    });
+    const bankDir = path.join(root, 'bank');
+    const hoard = (...args: string[]) => runHoard([...args, '--provider', 'local', '--json'], { cwd: root });
+
+    // A checkpoint to restore from, then a protect killed with -9 half-way.
+    const good = hoard('protect', '--resource', `Hoard::Local::Directory#${source}`).json<{ id: string }>();
+    const killed = spawnHoard(
+      ['protect', '--provider', 'local', '--resource', `Hoard::Local::Directory#${source}`, '--json'],
+      root,
+    );
+    await killed.taskStarted;
+    await sleep(150);
+    killed.kill('SIGKILL');
+    await killed.exited;
+    // A restore killed with -9 half-way leaves its staging tree and an in_progress record.
+    const target = path.join(root, 'restored');
+    await writeFile(
+      path.join(root, 'params.json'),
+      JSON.stringify({ 'Hoard::Local::Directory': { target } }),
+    );
+    const restoring = spawnHoard(
+      ['restore', '--provider', 'local', '--checkpoint', good.id, '--parameters', 'params.json', '--json'],
+      root,
+    );
+    await restoring.taskStarted;
+    await sleep(150);
+    restoring.kill('SIGKILL');
+    await restoring.exited;
+    const staged = (await readdir(root)).filter((n) => n.startsWith('restored.hoard-partial-'));
+    expect(staged).toHaveLength(1);
+    await sleep(2600); // past the 2 s lease and gc's grace
+
+    const check = hoard('bank', 'check');
+    expect(check.code).toBe(1);
+    const report = check.json<{ healthy: boolean; findings: { kind: string; action: string }[] }>();
+    const kinds = report.findings.map((f) => f.kind);
+    expect(kinds.filter((k) => k === 'stale-record')).toHaveLength(2);
+    expect(kinds).toContain('expired-lease');
+    const dry = hoard('bank', 'gc', '--dry-run').json<{ done: unknown[] }>();
+    expect(dry.done.length).toBe(report.findings.filter((f) => f.action !== 'keep').length);
+    const gc = hoard('bank', 'gc');
+    expect(gc.code, gc.stdout).toBe(0);
+    expect(gc.json<{ kept: unknown[]; failed: unknown[] }>()).toMatchObject({ kept: [], failed: [] });
+
+    const listed = hoard('checkpoint', 'list').json<{ id: string; status: string; reason?: string }[]>();
+    const abandoned = listed.find((c) => c.id !== good.id);
+    expect(abandoned).toMatchObject({ status: 'error', reason: 'abandoned' });
+    const restores = hoard('restore', 'list').json<{ status: string; reason?: string }[]>();
+    expect(restores[0]).toMatchObject({ status: 'fail', reason: 'abandoned' });
+
+    // The next restore to the same target clears the dead staging tree and succeeds.
+    const again = runHoard(
+      ['restore', '--provider', 'local', '--checkpoint', good.id, '--parameters', 'params.json', '--json'],
+      { cwd: root },
+    );
+    expect(again.code, again.stderr).toBe(0);
+    const result = again.json<{ resources: Record<string, { result: { removedStaleStaging: string[] } }> }>();
+    expect(Object.values(result.resources)[0]?.result.removedStaleStaging).toEqual([
+      path.join(root, staged[0]!),
+    ]);
+    expect((await readdir(root)).filter((n) => n.includes('hoard-partial'))).toEqual([]);
+    expect(await readdir(target)).toHaveLength(300);
+
+    // Deleting every checkpoint and restore record leaves an empty bank: nothing unreferenced stays.
+    expect(hoard('checkpoint', 'delete', abandoned!.id).code).toBe(0);
+    expect(hoard('checkpoint', 'delete', good.id).code).toBe(0);
+    for (const r of hoard('restore', 'list').json<{ id: string }[]>())
+      expect(hoard('restore', 'delete', r.id).code).toBe(0);
+    expect(hoard('bank', 'check').json()).toMatchObject({ healthy: true, findings: [] });
+    expect(await walkFiles(bankDir)).toEqual([]);
+  });
+});

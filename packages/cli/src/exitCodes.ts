@@ -20,6 +20,7 @@ const CONFIGURATION: ReadonlySet<string> = new Set<ErrorCode>([
 ]);
 
 const USAGE: ReadonlySet<string> = new Set<ErrorCode>([
+  'CHECKPOINT_IN_USE',
   'CHECKPOINT_NOT_AVAILABLE',
   'CHECKPOINT_NOT_FOUND',
   'PARAMETERS_FILE_INVALID',

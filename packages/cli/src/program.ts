@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { registerBankCheck } from './commands/bank/check.js';
+import { registerBankGc } from './commands/bank/gc.js';
 import { registerCheckpointDelete } from './commands/checkpoint/delete.js';
 import { registerCheckpointList } from './commands/checkpoint/list.js';
 import { registerCheckpointShow } from './commands/checkpoint/show.js';
@@ -107,6 +109,11 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
   registerCheckpointList(checkpoint, run);
   registerCheckpointShow(checkpoint, run);
   registerCheckpointDelete(checkpoint, run);
+  const bank = program
+    .command('bank')
+    .description("a provider's bank: check its structure, collect its garbage");
+  registerBankCheck(bank, run);
+  registerBankGc(bank, run);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -8,6 +8,16 @@
  * @packageDocumentation
  */
 
+export {
+  type BankCheckpointSummary,
+  type BankCheckReport,
+  type BankFinding,
+  type BankFindingKind,
+  type BankGarbageResult,
+  type BankMaintenanceOptions,
+  checkBank,
+  collectBankGarbage,
+} from './checkpoint/bankMaintenance.js';
 export { checkpointKeys, type ListCheckpointsOptions } from './checkpoint/CheckpointStore.js';
 export type {
   CheckpointDetails,

@@ -27,6 +27,7 @@ export { pseudoFileSystemOf } from './fileSystem/pseudoFileSystem.js';
 export {
   type Bank,
   type BankCreateContext,
+  type BankLeftover,
   type BankObjectInfo,
   type BankOptions,
   type BankPlugin,

@@ -16,6 +16,7 @@ import {
   unlink,
   utimes,
 } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { HoardError, type HookContexts, type JsonObject, pseudoFileSystemOf } from '@hoard/core';
 import { DIRECTORY_RESOURCE_TYPE } from './directoryProtectable.js';
@@ -53,6 +54,51 @@ async function isEmptyOrMissing(directory: string): Promise<boolean> {
     if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
     throw error;
   }
+}
+
+const STAGING_MARK = '.hoard-partial-';
+
+/**
+ * The staging sibling of a restore: `<target>.hoard-partial-<host>-<pid>-<random>`. Host and pid
+ * let a later restore to the same target tell a staging tree whose process is gone (a restore
+ * killed with -9) from one still being written.
+ */
+function stagingName(target: string): string {
+  return `${target}${STAGING_MARK}${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes staging trees of earlier restores to `target` on this host whose process is gone. */
+async function removeStaleStaging(context: Contexts['restore'], target: string): Promise<string[]> {
+  const parent = path.dirname(target);
+  const prefix = `${path.basename(target)}${STAGING_MARK}${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(parent);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    const stale = path.join(parent, name);
+    const found = await lstatOrUndefined(stale);
+    if (!found?.isDirectory()) continue; // never follow a link planted under that name
+    await rm(stale, { recursive: true, force: true });
+    context.logger.warn('removed the staging tree of a restore that did not finish', { path: stale });
+    removed.push(stale);
+  }
+  return removed;
 }
 
 function tempName(): string {
@@ -260,7 +306,8 @@ export async function restoreDirectory(context: Contexts['restore']): Promise<Js
     );
   }
   const asRoot = process.geteuid?.() === 0;
-  const staging = overwrite ? target : `${target}.hoard-partial-${randomBytes(4).toString('hex')}`;
+  const removedStaleStaging = await removeStaleStaging(context, target);
+  const staging = overwrite ? target : stagingName(target);
   await mkdir(staging, { recursive: true, mode: 0o700 });
   const tree = new RestoreTree(Buffer.from(staging), context, asRoot);
   try {
@@ -303,5 +350,6 @@ export async function restoreDirectory(context: Contexts['restore']): Promise<Js
     privilegesCleared: tree.privilegesCleared,
     xattrsNotRestored: tree.xattrsNotRestored,
     leftOut: (info.leftOut ?? []).map((e) => ({ path: e.path, kind: e.kind, reason: e.reason })),
+    removedStaleStaging,
   };
 }

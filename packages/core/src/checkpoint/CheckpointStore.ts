@@ -41,6 +41,21 @@ export function storedError(error: unknown): StoredError {
   };
 }
 
+/**
+ * Lease owners, one per running operation (docs/protocol.md, "Leases and fencing"): a protect or
+ * delete of a checkpoint, and a restore reading one (a reader lease: a delete waits for it).
+ */
+export const leaseOwners = {
+  protect: (checkpointId: string) => `protect-${checkpointId}`,
+  delete: (checkpointId: string) => `delete-${checkpointId}`,
+  read: (checkpointId: string, restoreId: string) => `${readerLeasePrefix(checkpointId)}${restoreId}`,
+};
+
+/** The lease owner prefix of restores reading checkpoint `checkpointId`. */
+export function readerLeasePrefix(checkpointId: string): string {
+  return `read-${checkpointId}-`;
+}
+
 /** The creation time a UUIDv7 checkpoint id carries (its first 48 bits: Unix milliseconds). */
 function createdAtOfId(id: string): string {
   return new Date(Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toISOString();
@@ -156,8 +171,19 @@ export class CheckpointStore {
     }
   }
 
-  /** Writes a new checkpoint's metadata, its `protecting` status and its index entries. */
+  /**
+   * Writes a new checkpoint's index entries, then its metadata and its `protecting` status.
+   *
+   * @remarks Index entries first: a crash (or a full disk) after them leaves an index entry
+   * without a checkpoint, which listing skips and `bank gc` removes; the other order could leave
+   * a checkpoint that no listing shows.
+   */
   async create(metadata: CheckpointMetadata, resources: string[]): Promise<void> {
+    await this.bank.put(checkpointKeys.byDate(metadata.createdAt.slice(0, 10), metadata.id), '');
+    if (metadata.projectId !== undefined)
+      await this.bank.put(checkpointKeys.byProject(metadata.projectId, metadata.id), '');
+    if (metadata.planId !== undefined)
+      await this.bank.put(checkpointKeys.byPlan(metadata.planId, metadata.id), '');
     await this.bank.put(checkpointKeys.metadata(metadata.id), `${JSON.stringify(metadata, null, 2)}\n`, {
       ifNoneMatch: '*',
     });
@@ -166,16 +192,16 @@ export class CheckpointStore {
       updatedAt: new Date().toISOString(),
       resources: Object.fromEntries(resources.map((k) => [k, { status: 'protecting' }])),
     });
-    await this.bank.put(checkpointKeys.byDate(metadata.createdAt.slice(0, 10), metadata.id), '');
-    if (metadata.projectId !== undefined)
-      await this.bank.put(checkpointKeys.byProject(metadata.projectId, metadata.id), '');
-    if (metadata.planId !== undefined)
-      await this.bank.put(checkpointKeys.byPlan(metadata.planId, metadata.id), '');
   }
 
   /** Writes `status.json`. */
   async writeStatus(id: string, status: CheckpointStatusRecord): Promise<void> {
     await this.putJson(checkpointKeys.status(id), status);
+  }
+
+  /** The stored `status.json` as it is (no effective status); `undefined` when absent. */
+  async readStatus(id: string): Promise<CheckpointStatusRecord | undefined> {
+    return this.getJson<CheckpointStatusRecord>(checkpointKeys.status(id));
   }
 
   /** Writes a resource's validated saved info. */
@@ -190,7 +216,7 @@ export class CheckpointStore {
 
   /**
    * Reads a checkpoint with its effective status: a `protecting` checkpoint whose lease expired
-   * is reported `error` with reason `abandoned`.
+   * is reported `error` with reason `abandoned`, a `deleting` one `error-deleting`.
    *
    * @throws `CHECKPOINT_NOT_FOUND`
    */
@@ -233,6 +259,9 @@ export class CheckpointStore {
     };
     if (record.status === 'protecting' && !(await this.bank.isLeaseValid(metadata.leaseOwner))) {
       record.status = 'error';
+      record.reason = 'abandoned';
+    } else if (record.status === 'deleting' && !(await this.bank.isLeaseValid(leaseOwners.delete(id)))) {
+      record.status = 'error-deleting';
       record.reason = 'abandoned';
     }
     return record;
@@ -316,9 +345,38 @@ export class CheckpointStore {
     await this.putJson(checkpointKeys.restore(record.id), record);
   }
 
-  /** Reads a restore record. */
+  /**
+   * Reads a restore record with its effective status: `in_progress` whose lease lapsed (its
+   * process died) is reported `fail` with reason `abandoned`.
+   */
   async readRestore(id: string): Promise<RestoreRecord | undefined> {
+    const record = await this.getJson<RestoreRecord>(checkpointKeys.restore(id));
+    if (
+      record?.status === 'in_progress' &&
+      record.leaseOwner !== undefined &&
+      !(await this.bank.isLeaseValid(record.leaseOwner))
+    ) {
+      return { ...record, status: 'fail', reason: 'abandoned' };
+    }
+    return record;
+  }
+
+  /** The stored restore record as it is (no effective status). */
+  async readRawRestore(id: string): Promise<RestoreRecord | undefined> {
     return this.getJson<RestoreRecord>(checkpointKeys.restore(id));
+  }
+
+  /**
+   * Restores reading a checkpoint now: the owners of its live reader leases
+   * (`leases/read-<checkpoint id>-<restore id>`).
+   */
+  async liveReaders(checkpointId: string): Promise<string[]> {
+    const owners: string[] = [];
+    for await (const object of this.bank.list({ prefix: `leases/${readerLeasePrefix(checkpointId)}` })) {
+      const owner = object.key.slice('leases/'.length);
+      if (await this.bank.isLeaseValid(owner)) owners.push(owner);
+    }
+    return owners;
   }
 
   /**

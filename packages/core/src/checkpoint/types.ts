@@ -84,4 +84,9 @@ export interface RestoreRecord {
   parameters: JsonObject;
   resources: Record<string, ResourceStatusRecord & { result?: unknown }>;
   error?: StoredError;
+  /**
+   * The lease the restore holds while it runs (a reader lease on the checkpoint); an
+   * `in_progress` record whose lease lapsed is reported `fail` with reason `abandoned`.
+   */
+  leaseOwner?: string;
 }

@@ -1,6 +1,18 @@
 import { hostname } from 'node:os';
 import PQueue from 'p-queue';
-import { CheckpointStore, checkpointKeys, storedError } from '../checkpoint/CheckpointStore.js';
+import {
+  type BankCheckReport,
+  type BankGarbageResult,
+  checkBank,
+  collectBankGarbage,
+} from '../checkpoint/bankMaintenance.js';
+import {
+  CheckpointStore,
+  checkpointKeys,
+  leaseOwners,
+  readerLeasePrefix,
+  storedError,
+} from '../checkpoint/CheckpointStore.js';
 import type {
   CheckpointDetails,
   CheckpointRecord,
@@ -63,6 +75,17 @@ export interface RestoreOptions extends OperationOptions {
 /** Options of {@link ProtectionService.deleteCheckpoint}. */
 export type DeleteOptions = OperationOptions & { checkpointId: string };
 
+/** The status record of a checkpoint as read (to put it back). */
+function statusRecordOf(record: CheckpointRecord): CheckpointStatusRecord {
+  return {
+    status: record.status === 'corrupt' ? 'error' : record.status,
+    ...(record.reason !== undefined ? { reason: record.reason } : {}),
+    updatedAt: record.updatedAt,
+    resources: record.resources,
+    ...(record.error !== undefined ? { error: record.error } : {}),
+  };
+}
+
 /** The checkpoint status a protect's run leads to, before its saved info is checked. */
 function statusAfterRun(result: ExecuteFlowResult): CheckpointStatusRecord {
   const status: CheckpointStatusRecord = {
@@ -80,10 +103,6 @@ function statusAfterRun(result: ExecuteFlowResult): CheckpointStatusRecord {
     if (result.error) status.error = storedError(result.error);
   }
   return status;
-}
-
-function leaseOwner(operation: string, id: string): string {
-  return `${operation}-${id}`;
 }
 
 /**
@@ -207,7 +226,7 @@ export class ProtectionService {
   async protect(options: ProtectOptions): Promise<CheckpointRecord> {
     const { plan, resolvedParameters } = await prepareProtect(this.provider, options, this.logger);
     const id = CheckpointStore.newId();
-    const owner = leaseOwner('protect', id);
+    const owner = leaseOwners.protect(id);
     const { lease, bank, store } = await this.lease(owner);
     try {
       const checkpoint = await this.createCheckpoint(store, id, owner, plan.graph, options);
@@ -387,8 +406,41 @@ export class ProtectionService {
       options.parametersFile,
     );
     const flow = compileFlow(graph, 'restore');
+    const restoreId = CheckpointStore.newId();
+    const owner = leaseOwners.read(record.id, restoreId);
+    // A reader lease: a delete of the checkpoint waits until this restore has ended.
+    const { lease, bank, store } = await this.lease(owner);
+    try {
+      const current = await this.checkpoints.get(record.id);
+      if (current.status !== 'available') {
+        throw new HoardError(
+          'CHECKPOINT_NOT_AVAILABLE',
+          `Checkpoint ${record.id} became '${current.status}' before the restore could start; only an available checkpoint can be restored`,
+        );
+      }
+      return await this.runRestore(record, graph, flow, parameters, options, {
+        restoreId,
+        owner,
+        lease,
+        bank,
+        store,
+      });
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async runRestore(
+    record: CheckpointRecord,
+    graph: ResourceGraph,
+    flow: Flow,
+    parameters: JsonObject[],
+    options: RestoreOptions,
+    held: { restoreId: string; owner: string; lease: Lease; bank: Bank; store: CheckpointStore },
+  ): Promise<RestoreRecord> {
+    const { lease, store } = held;
     const restore: RestoreRecord = {
-      id: CheckpointStore.newId(),
+      id: held.restoreId,
       checkpointId: record.id,
       providerId: this.provider.id,
       status: 'in_progress',
@@ -400,8 +452,9 @@ export class ProtectionService {
         'restore',
       ),
       resources: Object.fromEntries(graph.resources.map((r) => [resourceKey(r), { status: 'restoring' }])),
+      leaseOwner: held.owner,
     };
-    await this.checkpoints.writeRestore(restore);
+    await store.writeRestore(restore);
     const checkpoint: CheckpointView = {
       id: record.id,
       providerId: record.providerId,
@@ -413,14 +466,18 @@ export class ProtectionService {
       result = await this.run('restore', flow, checkpoint, parameters, options, {
         savedInfo: new Map(),
         restoreId: restore.id,
+        bank: held.bank,
+        leaseSignal: lease.signal,
       });
     } catch (error) {
+      if (lease.lost !== undefined) throw lease.lost;
       restore.status = 'fail';
       restore.error = storedError(error);
       restore.updatedAt = new Date().toISOString();
-      await this.checkpoints.writeRestore(restore);
+      await store.writeRestore(restore);
       throw error;
     }
+    if (lease.lost !== undefined) throw lease.lost;
     restore.status = result.status === 'success' ? 'success' : 'fail';
     if (result.reason !== undefined) restore.reason = result.reason;
     if (result.error !== undefined) restore.error = storedError(result.error);
@@ -433,7 +490,7 @@ export class ProtectionService {
       };
     }
     restore.updatedAt = new Date().toISOString();
-    await this.checkpoints.writeRestore(restore);
+    await store.writeRestore(restore);
     return restore;
   }
 
@@ -460,7 +517,8 @@ export class ProtectionService {
       options.parameters ?? {},
       options.parametersFile,
     );
-    const owner = leaseOwner('delete', record.id);
+    await this.refuseWhileRead(record.id);
+    const owner = leaseOwners.delete(record.id);
     const { lease, bank, store } = await this.lease(owner);
     try {
       await store.writeStatus(record.id, {
@@ -468,6 +526,8 @@ export class ProtectionService {
         updatedAt: new Date().toISOString(),
         resources: Object.fromEntries(graph.resources.map((r) => [resourceKey(r), { status: 'deleting' }])),
       });
+      // A restore that took its reader lease just before `deleting` was written wins.
+      await this.refuseWhileRead(record.id, () => store.writeStatus(record.id, statusRecordOf(record)));
       const checkpoint: CheckpointView = {
         id: record.id,
         providerId: record.providerId,
@@ -512,6 +572,22 @@ export class ProtectionService {
   }
 
   /**
+   * Throws `CHECKPOINT_IN_USE` while a restore holds a reader lease on the checkpoint, after
+   * `undo` (which puts back what the delete had written).
+   */
+  private async refuseWhileRead(checkpointId: string, undo?: () => Promise<void>): Promise<void> {
+    const readers = await this.checkpoints.liveReaders(checkpointId);
+    if (readers.length === 0) return;
+    await undo?.();
+    const restores = readers.map((owner) => owner.slice(readerLeasePrefix(checkpointId).length));
+    throw new HoardError(
+      'CHECKPOINT_IN_USE',
+      `Checkpoint ${checkpointId} is being read by restore ${restores.join(', ')}; delete it once the restore has ended (hoard restore show ${restores[0]}) or cancel the restore`,
+      { details: { restores } },
+    );
+  }
+
+  /**
    * Deletes a checkpoint whose metadata cannot be read: its graph is unknown, so no plugin's
    * delete hook can run; its objects and index entries are removed from the bank, and the
    * warning says that data kept outside the bank (snapshots, backups) may remain.
@@ -520,7 +596,7 @@ export class ProtectionService {
     id: string,
     reason: string,
   ): Promise<{ id: string; status: 'deleted'; warnings: string[] }> {
-    const { lease, store } = await this.lease(leaseOwner('delete', id));
+    const { lease, store } = await this.lease(leaseOwners.delete(id));
     try {
       await store.purgeCorrupt(id);
     } finally {
@@ -605,6 +681,16 @@ export class ProtectionService {
     }
     await this.checkpoints.deleteRestore(id);
     return record;
+  }
+
+  /** Checks the bank's structure (see {@link checkBank}); garbage is what is older than the lease window. */
+  checkBank(): Promise<BankCheckReport> {
+    return checkBank(this.bank, { graceSeconds: this.leaseWindows().expireSeconds });
+  }
+
+  /** Removes the bank's garbage and repairs stale records (see {@link collectBankGarbage}). */
+  collectGarbage(options: { dryRun?: boolean } = {}): Promise<BankGarbageResult> {
+    return collectBankGarbage(this.bank, { graceSeconds: this.leaseWindows().expireSeconds, ...options });
   }
 
   /** The bank key of a checkpoint's data, for messages. */

@@ -15,6 +15,21 @@ export interface PutOptions {
   ifNoneMatch?: '*';
 }
 
+/**
+ * Something an interrupted write left in a bank outside its key space: a partial temporary file
+ * (bank-fs), segments no object refers to (Swift). Found by `hoard bank check`, removed by
+ * `hoard bank gc`.
+ */
+export interface BankLeftover {
+  /** The bank's own name for it (a path under the bank root, a segment prefix). */
+  id: string;
+  size: number;
+  /** Last modification, ISO 8601. */
+  modifiedAt: string;
+  /** What it is, for people. */
+  what: string;
+}
+
 /** Options of {@link Bank.list}. */
 export interface ListOptions {
   /** Only keys starting with this string. */
@@ -69,6 +84,13 @@ export interface Bank {
    * `lease_expire_window`/`lease_renew_window`); they take precedence over the provider's.
    */
   readonly leaseWindows?: { expireSeconds: number; renewSeconds: number };
+  /**
+   * Leftovers of interrupted writes last modified more than `olderThanSeconds` ago (younger ones
+   * may belong to a write still running). Optional: a bank whose writes leave nothing omits it.
+   */
+  listLeftovers?(olderThanSeconds: number): AsyncIterable<BankLeftover>;
+  /** Removes one leftover that `listLeftovers` returned; it checks again that it is one. */
+  removeLeftover?(leftover: BankLeftover): Promise<void>;
   /** Releases resources (connections, handles). */
   close?(): Promise<void>;
 }

@@ -13,7 +13,6 @@ import type { Bank, BankObjectInfo, ListOptions, PutOptions } from '../plugin-ap
 export class InMemoryBank implements Bank {
   readonly description = 'in-memory bank';
   private readonly objects = new Map<string, { body: Uint8Array; modifiedAt: string }>();
-  private readonly leases = new Map<string, number>();
   /** Clock used for leases (ms since epoch); tests may replace it. */
   now: () => number = () => Date.now();
 
@@ -64,8 +63,8 @@ export class InMemoryBank implements Bank {
   }
 
   async acquireLease(owner: string, ttlSeconds: number): Promise<void> {
-    validateBankKey(`leases/${owner}`);
-    this.leases.set(owner, this.now() + ttlSeconds * 1000);
+    // A lease is an object `leases/<owner>`, listable like the other banks' leases.
+    await this.put(`leases/${owner}`, JSON.stringify({ owner, expiresAt: this.now() + ttlSeconds * 1000 }));
   }
 
   async renewLease(owner: string, ttlSeconds: number): Promise<void> {
@@ -73,12 +72,15 @@ export class InMemoryBank implements Bank {
   }
 
   async isLeaseValid(owner: string): Promise<boolean> {
-    const expiry = this.leases.get(owner);
-    return expiry !== undefined && expiry > this.now();
+    const object = this.objects.get(`leases/${owner}`);
+    if (object === undefined) return false;
+    const expiry = (JSON.parse(Buffer.from(object.body).toString('utf8')) as { expiresAt?: unknown })
+      .expiresAt;
+    return typeof expiry === 'number' && expiry > this.now();
   }
 
   async releaseLease(owner: string): Promise<void> {
-    this.leases.delete(owner);
+    await this.delete(`leases/${owner}`);
   }
 
   /** Every key stored, sorted (for assertions). */

@@ -183,6 +183,8 @@ export function bankContractTests(name: string, options: BankContractOptions): v
       expect(await bank.isLeaseValid('owner-short')).toBe(false);
       await bank.renewLease('owner-short', 60);
       expect(await bank.isLeaseValid('owner-short')).toBe(true);
+      // Leases are objects `leases/<owner>`: delete and bank gc find them by listing.
+      expect(await keysOf(bank, 'leases/owner-')).toEqual(['leases/owner-a', 'leases/owner-short']);
     });
 
     it('streams a large object in and out', async () => {
