@@ -1139,3 +1139,84 @@ describe('garbage after kill -9 (issue 9, defect 6)', () => {
     expect(await walkFiles(bankDir)).toEqual([]);
   });
 });
+
+describe('hoard checkpoint resume (issue 9, "Resume")', () => {
+  it('a protect killed with -9 resumes at the last stored file, and restores byte for byte', async () => {
+    const root = await scratchDir('hoard-resume-');
+    const source = path.join(root, 'src');
+    await mkdir(source);
+    for (let i = 0; i < 300; i++)
+      await writeFile(path.join(source, `f${String(i).padStart(4, '0')}`), Buffer.alloc(256 * 1024, i % 251));
+    await writeFiles(root, {
+      'providers.d/local.conf':
+        '[provider]\nname = local\nid = resume\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\nlease_expire_window = 2\nlease_renew_window = 1\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n',
+    });
+    const killed = spawnHoard(
+      ['protect', '--provider', 'local', '--resource', `Hoard::Local::Directory#${source}`, '--json'],
+      root,
+    );
+    await killed.taskStarted;
+    // Killed once the run's journal holds a batch of stored files.
+    const journalWritten = async (): Promise<boolean> => {
+      const found: string[] = [];
+      const visit = async (directory: string): Promise<void> => {
+        for (const entry of await readdir(directory, { withFileTypes: true }).catch(() => [])) {
+          if (entry.isDirectory()) await visit(path.join(directory, entry.name));
+          else if (directory.includes('journal+')) found.push(entry.name);
+        }
+      };
+      await visit(path.join(root, 'bank'));
+      return found.some((n) => n.endsWith('.json'));
+    };
+    while (!(await journalWritten())) await new Promise((resolve) => setTimeout(resolve, 20));
+    killed.kill('SIGKILL');
+    await killed.exited;
+    await new Promise((resolve) => setTimeout(resolve, 2200)); // the lease lapses
+    const hoard = (...args: string[]) => runHoard([...args, '--provider', 'local', '--json'], { cwd: root });
+    const [interrupted] = hoard('checkpoint', 'list').json<
+      { id: string; status: string; reason?: string }[]
+    >();
+    expect(interrupted).toMatchObject({ status: 'error', reason: 'abandoned' });
+
+    const resume = hoard('checkpoint', 'resume', interrupted!.id);
+    expect(resume.code, resume.stderr).toBe(0);
+    const resumed = resume.json<{ status: string; resumed: { attempt: number } }>();
+    expect(resumed).toMatchObject({ status: 'available', resumed: { attempt: 2 } });
+    const details = hoard('checkpoint', 'show', interrupted!.id).json<{
+      resourceDetails: Record<string, { savedInfo: { files: { object: string }[] } }>;
+    }>();
+    const files = Object.values(details.resourceDetails)[0]!.savedInfo.files;
+    expect(files).toHaveLength(300);
+    // Files stored by the killed run were reused, not read again.
+    const reused = files.filter((f) => !f.object.startsWith('files/a2-')).length;
+    expect(reused).toBeGreaterThan(0);
+    expect(reused).toBeLessThan(300);
+
+    const target = path.join(root, 'restored');
+    await writeFile(
+      path.join(root, 'params.json'),
+      JSON.stringify({ 'Hoard::Local::Directory': { target } }),
+    );
+    const restore = runHoard(
+      [
+        'restore',
+        '--provider',
+        'local',
+        '--checkpoint',
+        interrupted!.id,
+        '--parameters',
+        'params.json',
+        '--json',
+      ],
+      { cwd: root },
+    );
+    expect(restore.code, restore.stderr).toBe(0);
+    for (const name of await readdir(source))
+      expect(
+        Buffer.compare(await readFile(path.join(target, name)), await readFile(path.join(source, name))),
+      ).toBe(0);
+    expect(hoard('checkpoint', 'delete', interrupted!.id).code).toBe(0);
+    expect(hoard('bank', 'gc').code).toBe(0);
+    expect(hoard('bank', 'check').json()).toMatchObject({ healthy: true, findings: [] });
+  });
+});

@@ -4,6 +4,7 @@ import { registerBankCheck } from './commands/bank/check.js';
 import { registerBankGc } from './commands/bank/gc.js';
 import { registerCheckpointDelete } from './commands/checkpoint/delete.js';
 import { registerCheckpointList } from './commands/checkpoint/list.js';
+import { registerCheckpointResume } from './commands/checkpoint/resume.js';
 import { registerCheckpointShow } from './commands/checkpoint/show.js';
 import { registerFlow } from './commands/flow.js';
 import type { CommandRunner } from './commands/options.js';
@@ -109,6 +110,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
   registerCheckpointList(checkpoint, run);
   registerCheckpointShow(checkpoint, run);
   registerCheckpointDelete(checkpoint, run);
+  registerCheckpointResume(checkpoint, run);
   const bank = program
     .command('bank')
     .description("a provider's bank: check its structure, collect its garbage");

@@ -87,6 +87,7 @@ export {
   type RestoreOptions,
 } from './operation/ProtectionService.js';
 export { type PlanOptions, type ProtectPlan, planProtection } from './operation/planProtection.js';
+export type { ResumedCheckpoint, ResumeOptions } from './operation/prepareResume.js';
 export {
   checkParametersDocument,
   type ParametersDocument,

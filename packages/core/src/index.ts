@@ -46,6 +46,7 @@ export {
   defineProtectionPlugin,
   type HookContext,
   type HookContexts,
+  type HookJournal,
   type OperationHooks,
   type ProgressReporter,
   type ProtectionPlugin,

@@ -36,4 +36,6 @@ export const directoryProtectionPlugin = defineProtectionPlugin({
     restore: { main: restoreDirectory },
     delete: { main: deleteMain },
   },
+  // Protect resumes from its journal (files already stored are reused); delete is idempotent.
+  rerunnableHooks: { protect: ['main'], delete: ['main'] },
 });

@@ -97,6 +97,41 @@ async function saveFile(
   }
 }
 
+/** Files an earlier, interrupted run of this protect saved (from its journal), by saved name. */
+async function filesSavedEarlier(context: Contexts['protect']): Promise<Map<string, SavedFile>> {
+  const earlier = new Map<string, SavedFile>();
+  for (const entry of await context.journal.previous()) {
+    const file = entry as unknown as SavedFile;
+    if (typeof file?.object === 'string' && typeof file.path === 'string')
+      earlier.set(file.pathBase64 ?? file.path, file);
+  }
+  return earlier;
+}
+
+/**
+ * The saved entry of an earlier run for this file, if it can be reused: same size and mtime,
+ * and its object is in the bank with that size. Otherwise the file is read again.
+ */
+async function reusable(
+  context: Contexts['protect'],
+  earlier: ReadonlyMap<string, SavedFile>,
+  entry: TreeEntry,
+): Promise<SavedFile | undefined> {
+  if (earlier.size === 0) return undefined;
+  const name = savedName(entry.relative);
+  const found = earlier.get(name.pathBase64 ?? name.path);
+  if (
+    found === undefined ||
+    found.size !== Number(entry.stats.size) ||
+    found.mtimeMs !== Number(entry.stats.mtimeNs / 1000n) / 1000
+  )
+    return undefined;
+  const object = await context.bank.head(found.object);
+  if (object?.size !== found.size) return undefined;
+  context.progress.bytes(found.size);
+  return found;
+}
+
 /** Directories never to enter: the bank's own directory, when the bank is local. */
 async function bankDirectories(context: Contexts['protect']): Promise<Map<string, string>> {
   const skip = new Map<string, string>();
@@ -151,6 +186,8 @@ export async function protectDirectory(context: Contexts['protect']): Promise<Js
   };
   const fileCount = tree.entries.filter((e) => e.kind === 'file').length;
   const firstNameOf = new Map<string, number>();
+  const earlier = await filesSavedEarlier(context);
+  const resumed = { files: 0, bytes: 0 };
   let done = 0;
   context.progress.items(0, fileCount);
   for (const entry of tree.entries) {
@@ -184,10 +221,21 @@ export async function protectDirectory(context: Contexts['protect']): Promise<Js
       if (first !== undefined) {
         info.hardLinks!.push({ ...name, file: first });
       } else {
-        const object = `files/${String(info.files.length).padStart(8, '0')}`;
-        const saved = await context.workPool.run(() => saveFile(context, entry, absolute, object));
-        const xattrs = await readXattrs(absolute).catch(() => undefined);
-        if (xattrs !== undefined) saved.xattrs = xattrs;
+        let saved = await reusable(context, earlier, entry);
+        if (saved !== undefined) {
+          resumed.files++;
+          resumed.bytes += saved.size;
+        } else {
+          // A resumed run names its objects apart: the earlier runs' objects stay valid for reuse.
+          const index = String(info.files.length).padStart(8, '0');
+          const object = context.attempt === 1 ? `files/${index}` : `files/a${context.attempt}-${index}`;
+          const fresh = await context.workPool.run(() => saveFile(context, entry, absolute, object));
+          const xattrs = await readXattrs(absolute).catch(() => undefined);
+          if (xattrs !== undefined) fresh.xattrs = xattrs;
+          // Recorded once the object is durable: a resumed run may reuse it.
+          context.journal.append(fresh as unknown as JsonObject);
+          saved = fresh;
+        }
         if (entry.stats.nlink > 1n) firstNameOf.set(inode, info.files.length);
         info.files.push(saved);
         info.totalBytes += saved.size;
@@ -206,8 +254,11 @@ export async function protectDirectory(context: Contexts['protect']): Promise<Js
   }
   context.setSavedInfo(info);
   context.logger.info('directory protected', { root, files: info.files.length, bytes: info.totalBytes });
+  if (resumed.files > 0) context.logger.info('resumed: files reused from an earlier run', resumed);
   return {
     files: info.files.length,
+    resumedFiles: resumed.files,
+    resumedBytes: resumed.bytes,
     hardLinks: info.hardLinks!.length,
     bytes: info.totalBytes,
     leftOut: info.leftOut!.map((e) => ({ path: e.path, kind: e.kind, reason: e.reason })),

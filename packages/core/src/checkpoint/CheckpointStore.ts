@@ -23,6 +23,18 @@ export const checkpointKeys = {
   savedInfo: (id: string, key: string) =>
     `checkpoints/${id}/resources/${encodeKeySegment(key)}/saved-info.json`,
   resourceData: (id: string, key: string) => `checkpoints/${id}/resources/${encodeKeySegment(key)}/data/`,
+  /** One per run of a protect (1, then one per resume), created only-if-absent: the fencing token. */
+  attempt: (id: string, attempt: number) =>
+    `checkpoints/${id}/attempts/${String(attempt).padStart(6, '0')}.json`,
+  /** A hook that started (written only for hooks that are not safe to run again). */
+  taskStarted: (id: string, key: string, hook: string) =>
+    `checkpoints/${id}/resources/${encodeKeySegment(key)}/tasks/${hook}.started`,
+  /** A hook that finished, with the value it published. */
+  taskDone: (id: string, key: string, hook: string) =>
+    `checkpoints/${id}/resources/${encodeKeySegment(key)}/tasks/${hook}.json`,
+  /** A hook's journal entries, batch `sequence` of run `attempt`. */
+  journal: (id: string, key: string, hook: string, attempt: number, sequence: number) =>
+    `checkpoints/${id}/resources/${encodeKeySegment(key)}/journal/${hook}/${String(attempt).padStart(6, '0')}-${String(sequence).padStart(8, '0')}.json`,
   byDate: (date: string, id: string) => `indices/by-date/${date}/${id}`,
   byPlan: (plan: string, id: string) => `indices/by-plan/${encodeKeySegment(plan)}/${id}`,
   byProject: (project: string, id: string) => `indices/by-project/${encodeKeySegment(project)}/${id}`,

@@ -40,6 +40,11 @@ export interface ExecuteFlowOptions {
   runTask(task: number, context: TaskRunContext): Promise<JsonValue | undefined>;
   /** Whether task `t` has no hook to run (finished at once, without a concurrency slot). */
   isNoop?(task: number): boolean;
+  /**
+   * A task an earlier, interrupted run already finished (a resume): finished at once with the
+   * value it published then, without running its hook.
+   */
+  finishedEarlier?(task: number): { value: JsonValue | undefined } | undefined;
   /** Name of the plugin that runs task `t`, for wrapped errors. */
   pluginName(task: number): string;
   /** Most hooks running at once (default 8). */
@@ -304,6 +309,11 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
         finish(t, undefined);
         continue;
       }
+      const earlier = options.finishedEarlier?.(t);
+      if (earlier !== undefined) {
+        finish(t, earlier.value);
+        continue;
+      }
       running++;
       void start(t);
     }
@@ -311,7 +321,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<ExecuteF
   }
 
   let hooks = 0;
-  for (let t = 0; t < taskCount; t++) if (!isNoop(t)) hooks++;
+  for (let t = 0; t < taskCount; t++) if (!isNoop(t) && options.finishedEarlier?.(t) === undefined) hooks++;
   emit({ type: 'flow-started', operation: flow.operation, hooks, resources: flow.graph.size });
   pump();
   await done;

@@ -40,6 +40,8 @@ import {
   pluginFor,
   prepareProtect,
 } from './planProtection.js';
+import { prepareResume, type ResumedCheckpoint, type ResumeOptions } from './prepareResume.js';
+import { type EarlierRuns, ProtectJournal } from './protectJournal.js';
 import {
   type ParametersDocument,
   parametersFor,
@@ -157,6 +159,8 @@ export class ProtectionService {
       bank?: Bank;
       /** Aborts the hooks when the operation's lease is lost. */
       leaseSignal?: AbortSignal;
+      /** Protect: records hooks started and finished, and each hook's journal (for resume). */
+      journal?: { writer: ProtectJournal; store: CheckpointStore; earlier?: EarlierRuns };
     },
   ): Promise<ExecuteFlowResult> {
     const queue = new PQueue({ concurrency: this.provider.options.workPoolSize });
@@ -174,6 +178,13 @@ export class ProtectionService {
       ...(signal !== undefined ? { signal } : {}),
       ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
       isNoop: (t) => hookOf(t) === undefined,
+      finishedEarlier: (t) => {
+        const done = extra.journal?.earlier?.done.get(
+          resourceKey(flow.graph.resources[flow.taskResource[t]!]!),
+        );
+        const hook = taskHookName(flow, t);
+        return done?.has(hook) ? { value: done.get(hook) } : undefined;
+      },
       pluginName: (t) => this.pluginOf(flow.graph.resources[flow.taskResource[t]!]!.type).plugin.name,
       hookTimeoutMs: (t) =>
         this.pluginOf(flow.graph.resources[flow.taskResource[t]!]!.type).plugin.hookTimeoutMs ??
@@ -185,6 +196,11 @@ export class ProtectionService {
         const key = resourceKey(resource);
         const hook = taskHookName(flow, t);
         const plugin = this.pluginOf(resource.type);
+        const journal = extra.journal;
+        const rerunnable = plugin.plugin.rerunnableHooks?.[operation]?.includes(hook) === true;
+        // A hook that may not run twice leaves a mark first: a resume then knows it started.
+        if (journal !== undefined && !rerunnable) await journal.writer.started(key, hook);
+        const hookJournal = journal?.writer.forHook(key, hook);
         const context = createHookContext({
           operation,
           hook,
@@ -209,9 +225,20 @@ export class ProtectionService {
             extra.savedInfo.get(key) ?? (await this.checkpoints.readSavedInfo(checkpoint.id, key)),
           ...(plugin.schemas.savedInfo !== undefined ? { savedInfoSchema: plugin.schemas.savedInfo } : {}),
           ...(extra.restoreId !== undefined ? { restoreId: extra.restoreId } : {}),
+          ...(journal !== undefined ? { attempt: journal.writer.attempt } : {}),
+          ...(hookJournal !== undefined ? { journal: hookJournal } : {}),
         });
-        const value = await hookOf(t)!(context);
-        return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as JsonObject);
+        const returned = await hookOf(t)!(context);
+        const value =
+          returned === undefined ? undefined : (JSON.parse(JSON.stringify(returned)) as JsonObject);
+        if (journal !== undefined && hookJournal !== undefined) {
+          await hookJournal.close();
+          // The saved info so far, then the mark: a finished hook's saved info survives a crash.
+          const info = extra.savedInfo.get(key);
+          if (info !== undefined) await journal.store.writeSavedInfo(checkpoint.id, key, info);
+          await journal.writer.done(key, hook, value);
+        }
+        return value;
       },
     });
   }
@@ -229,28 +256,129 @@ export class ProtectionService {
     const owner = leaseOwners.protect(id);
     const { lease, bank, store } = await this.lease(owner);
     try {
+      const journal = new ProtectJournal(bank, id, 1);
+      await journal.claim(hostname());
       const checkpoint = await this.createCheckpoint(store, id, owner, plan.graph, options);
-      const savedInfo = new Map<string, JsonObject>();
-      let result: ExecuteFlowResult;
-      try {
-        result = await this.run('protect', plan.flow, checkpoint, resolvedParameters, options, {
-          savedInfo,
-          bank,
-          leaseSignal: lease.signal,
-        });
-      } catch (error) {
-        // With the lease lost, the checkpoint is no longer ours to write to.
-        if (lease.lost !== undefined) throw lease.lost;
-        await this.writeFailure(store, id, plan.graph, error);
-        throw error;
-      }
+      return await this.runProtect(checkpoint, plan.graph, plan.flow, resolvedParameters, options, {
+        lease,
+        bank,
+        store,
+        journal,
+        savedInfo: new Map(),
+      });
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /**
+   * Runs a protect's flow (first run or resume) and records how it ended: saved info validated
+   * and written, then the status, last.
+   */
+  private async runProtect(
+    checkpoint: CheckpointView,
+    graph: ResourceGraph,
+    flow: Flow,
+    parameters: JsonObject[],
+    options: OperationOptions,
+    held: {
+      lease: Lease;
+      bank: Bank;
+      store: CheckpointStore;
+      journal: ProtectJournal;
+      savedInfo: Map<string, JsonObject>;
+      earlier?: EarlierRuns;
+    },
+  ): Promise<CheckpointRecord> {
+    const { lease, store } = held;
+    const id = checkpoint.id;
+    let result: ExecuteFlowResult;
+    try {
+      result = await this.run('protect', flow, checkpoint, parameters, options, {
+        savedInfo: held.savedInfo,
+        bank: held.bank,
+        leaseSignal: lease.signal,
+        journal: {
+          writer: held.journal,
+          store,
+          ...(held.earlier !== undefined ? { earlier: held.earlier } : {}),
+        },
+      });
+    } catch (error) {
+      // With the lease lost, the checkpoint is no longer ours to write to.
       if (lease.lost !== undefined) throw lease.lost;
-      const status = statusAfterRun(result);
-      await this.writeSavedInfo(store, id, plan.graph, savedInfo, status);
-      status.updatedAt = new Date().toISOString();
-      await store.writeStatus(id, status);
-      this.logger.info('protect finished', { checkpoint: id, status: status.status });
-      return await this.checkpoints.get(id);
+      await this.writeFailure(store, id, graph, error);
+      throw error;
+    }
+    if (lease.lost !== undefined) throw lease.lost;
+    const status = statusAfterRun(result);
+    await this.writeSavedInfo(store, id, graph, held.savedInfo, status);
+    status.updatedAt = new Date().toISOString();
+    await store.writeStatus(id, status);
+    this.logger.info('protect finished', {
+      checkpoint: id,
+      status: status.status,
+      attempt: held.journal.attempt,
+    });
+    return await this.checkpoints.get(id);
+  }
+
+  /**
+   * Takes up an interrupted protect (killed, lease lost, failed or cancelled) where it stopped:
+   * hooks that finished are not run again, their published values are read back from the bank,
+   * and every other hook runs, after the lease is taken over under a new run number
+   * (docs/protocol.md, "Resume").
+   *
+   * @throws `CHECKPOINT_IN_USE` while a live process protects it; `CHECKPOINT_NOT_AVAILABLE`
+   *   when it is not an interrupted protect; `RESUME_NOT_SAFE` when a hook that may not run twice
+   *   started and did not finish; `PARAMETERS_INVALID` when its parameters held secrets and none
+   *   are given again
+   */
+  async resume(options: ResumeOptions): Promise<ResumedCheckpoint> {
+    const { record, graph } = await this.loadCheckpoint(options.checkpointId);
+    const { flow, parameters, earlier } = await prepareResume(
+      this.bank,
+      this.provider,
+      record,
+      graph,
+      options,
+    );
+    const { lease, bank, store } = await this.lease(record.leaseOwner);
+    try {
+      const journal = new ProtectJournal(bank, record.id, Math.max(earlier.lastAttempt, 1) + 1);
+      await journal.claim(hostname());
+      await store.writeStatus(record.id, {
+        status: 'protecting',
+        updatedAt: new Date().toISOString(),
+        resources: Object.fromEntries(graph.resources.map((r) => [resourceKey(r), { status: 'protecting' }])),
+      });
+      const savedInfo = new Map<string, JsonObject>();
+      for (const resource of graph.resources) {
+        const info = await this.checkpoints.readSavedInfo(record.id, resourceKey(resource));
+        if (info !== undefined) savedInfo.set(resourceKey(resource), info);
+      }
+      const checkpoint: CheckpointView = {
+        id: record.id,
+        providerId: record.providerId,
+        createdAt: record.createdAt,
+        resources: graph.resources,
+      };
+      this.logger.info('resume started', {
+        checkpoint: record.id,
+        attempt: journal.attempt,
+        host: hostname(),
+      });
+      const resumed = await this.runProtect(checkpoint, graph, flow, parameters, options, {
+        lease,
+        bank,
+        store,
+        journal,
+        savedInfo,
+        earlier,
+      });
+      let reused = 0;
+      for (const hooks of earlier.done.values()) reused += hooks.size;
+      return { ...resumed, resumed: { attempt: journal.attempt, hooksReused: reused } };
     } finally {
       await lease.release();
     }

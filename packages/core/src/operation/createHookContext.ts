@@ -6,6 +6,7 @@ import type { Bank } from '../plugin-api/Bank.js';
 import type {
   CheckpointView,
   HookContext,
+  HookJournal,
   ResourceBankSection,
   WorkPool,
 } from '../plugin-api/ProtectionPlugin.js';
@@ -36,7 +37,18 @@ export interface HookContextInput {
   /** The plugin's saved-info schema: what `requireSavedInfo` checks before handing the info over. */
   savedInfoSchema?: CompiledSchema;
   restoreId?: string;
+  /** Which run of the operation (1, then one more per resume). */
+  attempt?: number;
+  /** The hook's journal (a no-op outside protect). */
+  journal?: HookJournal;
 }
+
+/** The journal of hooks that keep none (restore, delete): nothing earlier, nothing kept. */
+const NO_JOURNAL: HookJournal = {
+  previous: async () => [],
+  append: () => {},
+  flush: async () => {},
+};
 
 /** The resource's own data section: keys relative to `checkpoints/<id>/resources/<key>/data/`. */
 export function resourceBankSection(bank: Bank, checkpointId: string, key: string): ResourceBankSection {
@@ -49,6 +61,10 @@ export function resourceBankSection(bank: Bank, checkpointId: string, key: strin
     put: (relative, body) => bank.put(full(relative), body),
     get: (relative) => bank.get(full(relative)),
     getStream: (relative) => bank.getStream(full(relative)),
+    head: async (relative) => {
+      const info = await bank.head(full(relative));
+      return info === undefined ? undefined : { ...info, key: relative };
+    },
     delete: (relative) => bank.delete(full(relative)),
     async *list(relativePrefix = '') {
       for await (const object of bank.list({ prefix: prefix + relativePrefix })) {
@@ -102,6 +118,8 @@ export function createHookContext(input: HookContextInput): HookContext {
     published: input.task.published,
     workPool: input.workPool,
     ...(input.restoreId !== undefined ? { restoreId: input.restoreId } : {}),
+    attempt: input.attempt ?? 1,
+    journal: input.journal ?? NO_JOURNAL,
   };
   return context;
 }

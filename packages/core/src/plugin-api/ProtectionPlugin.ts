@@ -32,6 +32,8 @@ export interface ResourceBankSection {
   put(key: string, body: Uint8Array | string | Readable | AsyncIterable<Uint8Array>): Promise<void>;
   get(key: string): Promise<Uint8Array>;
   getStream(key: string): Promise<Readable>;
+  /** Metadata of an object, or `undefined` if absent. */
+  head(key: string): Promise<BankObjectInfo | undefined>;
   list(prefix?: string): AsyncIterable<BankObjectInfo>;
   delete(key: string): Promise<void>;
   /** The bank's local directory, if it has one ({@link Bank.localRoot}): not to be protected. */
@@ -56,6 +58,23 @@ export interface PublishedValues {
    * @remarks Throws `PUBLISHED_VALUE_NOT_ORDERED` when that hook is not ordered before the reader.
    */
   get(resourceKey: string, hook: HookName): JsonValue | undefined;
+}
+
+/**
+ * A hook's own record of its progress, kept in the bank so that a resumed protect can go on where
+ * an interrupted one stopped (docs/protocol.md, "Resume").
+ *
+ * @remarks Entries are written in batches (every 64 entries or 1 s, and when the hook returns).
+ * A crash loses at most the last batch: a hook must only record what is already durable (an
+ * object it has finished writing), and must check what it reuses.
+ */
+export interface HookJournal {
+  /** The entries earlier, interrupted runs of this hook recorded, in order (empty on a first run). */
+  previous(): Promise<JsonValue[]>;
+  /** Records an entry. */
+  append(entry: JsonValue): void;
+  /** Writes the pending entries now. */
+  flush(): Promise<void>;
 }
 
 /** A bounded pool for heavy jobs, shared by all hooks of one operation. */
@@ -109,6 +128,14 @@ export interface HookContext<P = JsonObject, I = JsonObject, C = Record<string, 
   readonly workPool: WorkPool;
   /** Restore only: the id of the restore record. */
   readonly restoreId?: string;
+  /**
+   * Which run of the operation this is: 1, then 2, 3… for each `hoard checkpoint resume`. Name
+   * new objects with it when earlier runs' objects may still be reused (they must not be
+   * overwritten by objects of another meaning).
+   */
+  readonly attempt: number;
+  /** The hook's journal, for resumable work (see {@link HookJournal}). */
+  readonly journal: HookJournal;
 }
 
 /**
@@ -187,6 +214,14 @@ export interface ProtectionPluginOptions<
   hookTimeoutMs?: number;
   /** Retry policy for errors the plugin declares retryable. */
   retry?: RetryPolicy;
+  /**
+   * Hooks that are safe to run again after an interrupted run (idempotent, or resuming from
+   * their {@link HookJournal}), per operation. On `hoard checkpoint resume`, a hook that started
+   * and did not finish is run again only if it is listed here; otherwise the resume is refused
+   * (`RESUME_NOT_SAFE`) and the checkpoint can only be deleted. Hooks that never started, and
+   * hooks that finished, are always fine.
+   */
+  rerunnableHooks?: { readonly [O in Operation]?: readonly HookName[] };
 }
 
 /** A protection plugin: a branded, versioned {@link ProtectionPluginOptions}, as core runs it. */
