@@ -65,12 +65,13 @@ async function saveFile(
       );
     }
     async function* hashed() {
+      // No `signal` option: a stream aborted while this generator waits at `yield` (the bank is
+      // not pulling) emits an 'error' that nothing listens to any more, which kills the process.
+      // The cancel is seen at the next chunk instead, and the stream is always destroyed here.
+      const stream = handle.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false });
       try {
-        for await (const chunk of handle.createReadStream({
-          highWaterMark: 1024 * 1024,
-          autoClose: false,
-          signal: context.signal,
-        })) {
+        for await (const chunk of stream) {
+          context.signal.throwIfAborted();
           const bytes = chunk as Buffer;
           hash.update(bytes);
           size += bytes.length;
@@ -78,8 +79,10 @@ async function saveFile(
           yield bytes;
         }
       } catch (error) {
-        if ((error as Error).name === 'AbortError') throw error;
+        if ((error as Error).name === 'AbortError' || context.signal.aborted) throw error;
         throw sourceError(context, absolute, error);
+      } finally {
+        stream.destroy();
       }
     }
     await context.bank.put(object, hashed());
