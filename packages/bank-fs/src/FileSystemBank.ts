@@ -10,6 +10,7 @@ import {
   type BankLeftover,
   type BankObjectInfo,
   HoardError,
+  type LeftoverListOptions,
   type ListOptions,
   type PutOptions,
   pseudoFileSystemOf,
@@ -336,8 +337,28 @@ export class FileSystemBank implements Bank {
    * Temporary files (`#tmp-*`) older than `olderThanSeconds`: what a write killed between its
    * create and its rename leaves (one partial object per interrupted write).
    */
-  async *listLeftovers(olderThanSeconds: number): AsyncIterable<BankLeftover> {
+  async *listLeftovers(
+    olderThanSeconds: number,
+    options: LeftoverListOptions = {},
+  ): AsyncIterable<BankLeftover> {
     const before = Date.now() - olderThanSeconds * 1000;
+    let start = this.root;
+    let startRelative = '';
+    if (options.prefix !== undefined && options.prefix !== '') {
+      if (!options.prefix.endsWith('/')) {
+        throw new HoardError(
+          'BANK_KEY_INVALID',
+          `Leftover prefix '${options.prefix}' is not a key directory (no trailing '/')`,
+        );
+      }
+      const segments = validateBankKey(options.prefix.slice(0, -1));
+      start = this.directoryOf(segments);
+      startRelative = segments.map((s) => s + DIRECTORY_SUFFIX).join('/');
+      // Never walk a directory that a planted symlink leads outside the root.
+      const info = await lstat(start).catch(() => undefined);
+      if (info === undefined || !info.isDirectory()) return;
+      await this.assertInside(start, options.prefix, 'BANK_READ_FAILED');
+    }
     const visit = async function* (directory: string, relative: string): AsyncGenerator<BankLeftover> {
       let entries: import('node:fs').Dirent[];
       try {
@@ -360,7 +381,7 @@ export class FileSystemBank implements Bank {
         }
       }
     };
-    yield* visit(this.root, '');
+    yield* visit(start, startRelative);
   }
 
   async removeLeftover(leftover: BankLeftover): Promise<void> {

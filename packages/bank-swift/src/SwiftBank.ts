@@ -7,6 +7,7 @@ import {
   type BankObjectInfo,
   collectBody,
   HoardError,
+  type LeftoverListOptions,
   type ListOptions,
   type PutOptions,
   validateBankKey,
@@ -220,11 +221,16 @@ export class SwiftBank implements Bank {
    * Segments of a large object whose manifest was never written (the upload was killed before
    * it ended), older than `olderThanSeconds`: one leftover per upload, `<key>/<upload uuid>`.
    */
-  async *listLeftovers(olderThanSeconds: number): AsyncIterable<BankLeftover> {
+  async *listLeftovers(
+    olderThanSeconds: number,
+    options: LeftoverListOptions = {},
+  ): AsyncIterable<BankLeftover> {
+    if (options.prefix !== undefined && options.prefix !== '') validateBankPrefix(options.prefix);
     const before = Date.now() - olderThanSeconds * 1000;
     const uploads = new Map<string, { size: number; modifiedAt: string }>();
     try {
-      for await (const segment of this.store.list(this.segmentContainer)) {
+      const prefix = options.prefix !== undefined && options.prefix !== '' ? { prefix: options.prefix } : {};
+      for await (const segment of this.store.list(this.segmentContainer, prefix)) {
         const parts = segment.name.split('/');
         if (parts.length < 3) continue;
         const upload = parts.slice(0, -1).join('/');
@@ -327,8 +333,10 @@ export class SwiftBank implements Bank {
     validateBankKey(key);
     try {
       const head = await this.store.head(this.options.container, key);
-      if (head === undefined) return;
-      await this.store.delete(this.options.container, key, { largeObject: head.staticLargeObject });
+      // A HEAD of 404 is not proof that nothing is there: an object past its X-Delete-At (a
+      // lapsed lease) answers 404 but stays listed until Swift's expirer reaps it, which a
+      // deployment may not run. A plain DELETE removes it, and is a 404 when nothing is there.
+      await this.store.delete(this.options.container, key, { largeObject: head?.staticLargeObject === true });
     } catch (error) {
       throw failure('BANK_WRITE_FAILED', 'delete', key, error);
     }

@@ -32,6 +32,7 @@ export {
   type BankOptions,
   type BankPlugin,
   defineBank,
+  type LeftoverListOptions,
   type ListOptions,
   type PutOptions,
 } from './plugin-api/Bank.js';

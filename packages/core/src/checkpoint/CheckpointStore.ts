@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { encodeKeySegment } from '../bank/bankKey.js';
 import { HoardError, isHoardError } from '../errors/HoardError.js';
 import { processSecrets, scrubSecrets } from '../logging/scrubSecrets.js';
-import type { Bank } from '../plugin-api/Bank.js';
+import type { Bank, BankLeftover } from '../plugin-api/Bank.js';
 import type { JsonObject } from '../plugin-api/types.js';
 import type {
   CheckpointMetadata,
@@ -325,18 +325,28 @@ export class CheckpointStore {
   /**
    * Deletes every object of a checkpoint whose metadata is unreadable: everything under its root
    * and every index entry that names it (found by listing, since its dates and plan are unknown).
+   * Same order as {@link purge}: index entries last.
    */
   async purgeCorrupt(id: string): Promise<void> {
     const keys: string[] = [];
     for await (const object of this.bank.list({ prefix: checkpointKeys.root(id) })) keys.push(object.key);
+    const indexKeys: string[] = [];
     for await (const object of this.bank.list({ prefix: 'indices/' }))
-      if (object.key.endsWith(`/${id}`)) keys.push(object.key);
+      if (object.key.endsWith(`/${id}`)) indexKeys.push(object.key);
     const last = [checkpointKeys.metadata(id), checkpointKeys.status(id)];
     for (const key of keys) if (!last.includes(key)) await this.bank.delete(key);
     for (const key of last) await this.bank.delete(key);
+    for (const key of indexKeys) await this.bank.delete(key);
   }
 
-  /** Deletes every object of a checkpoint (status last) and its index entries. */
+  /**
+   * Deletes every object of a checkpoint and its index entries, in an order where a crash or a
+   * failed call at any point leaves either a checkpoint that lists and can be deleted again (data
+   * going, metadata still there) or garbage that no listing shows and `bank gc` removes (status
+   * or index entries of a checkpoint without metadata): data, then metadata, then status, then
+   * the index entries. Never the index first: a checkpoint with metadata but no index entry is
+   * invisible to `checkpoint list` and looks to `bank check` like one to re-index.
+   */
   async purge(record: CheckpointMetadata): Promise<void> {
     const keys: string[] = [];
     for await (const object of this.bank.list({ prefix: checkpointKeys.root(record.id) }))
@@ -344,12 +354,31 @@ export class CheckpointStore {
     const statusKey = checkpointKeys.status(record.id);
     const metadataKey = checkpointKeys.metadata(record.id);
     for (const key of keys) if (key !== statusKey && key !== metadataKey) await this.bank.delete(key);
+    await this.bank.delete(metadataKey);
+    await this.bank.delete(statusKey);
     await this.bank.delete(checkpointKeys.byDate(record.createdAt.slice(0, 10), record.id));
     if (record.projectId !== undefined)
       await this.bank.delete(checkpointKeys.byProject(record.projectId, record.id));
     if (record.planId !== undefined) await this.bank.delete(checkpointKeys.byPlan(record.planId, record.id));
-    await this.bank.delete(metadataKey);
-    await this.bank.delete(statusKey);
+  }
+
+  /**
+   * Removes what dead writers of checkpoint `id` left: partial objects under its root (the
+   * bank's leftovers) and its protect lease once lapsed. Called by a delete that holds the
+   * checkpoint's delete lease after its protect's lease was found lapsed, so no live writer owns
+   * them; a fenced writer that wakes later writes at most its in-flight object, which
+   * `bank gc` removes.
+   */
+  async removeWriterLeftovers(id: string): Promise<void> {
+    if (this.bank.listLeftovers !== undefined && this.bank.removeLeftover !== undefined) {
+      const found: BankLeftover[] = [];
+      for await (const leftover of this.bank.listLeftovers(0, { prefix: checkpointKeys.root(id) }))
+        found.push(leftover);
+      for (const leftover of found) await this.bank.removeLeftover(leftover);
+    }
+    const owner = leaseOwners.protect(id);
+    if (this.bank.releaseLease !== undefined && !(await this.bank.isLeaseValid(owner)))
+      await this.bank.releaseLease(owner);
   }
 
   /** Writes a restore record. */

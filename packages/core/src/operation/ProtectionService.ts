@@ -199,7 +199,12 @@ export class ProtectionService {
         const journal = extra.journal;
         const rerunnable = plugin.plugin.rerunnableHooks?.[operation]?.includes(hook) === true;
         // A hook that may not run twice leaves a mark first: a resume then knows it started.
-        if (journal !== undefined && !rerunnable) await journal.writer.started(key, hook);
+        if (journal !== undefined && !rerunnable) {
+          await journal.writer.started(key, hook);
+          // A cancel during that write must not start the hook: a hook handed an aborted signal
+          // may wait for an 'abort' event that already fired.
+          task.signal.throwIfAborted();
+        }
         const hookJournal = journal?.writer.forHook(key, hook);
         const context = createHookContext({
           operation,
@@ -235,7 +240,11 @@ export class ProtectionService {
           await hookJournal.close();
           // The saved info so far, then the mark: a finished hook's saved info survives a crash.
           const info = extra.savedInfo.get(key);
-          if (info !== undefined) await journal.store.writeSavedInfo(checkpoint.id, key, info);
+          const text = info === undefined ? undefined : JSON.stringify(info);
+          if (info !== undefined && journal.writer.savedInfoWritten.get(key) !== text) {
+            await journal.store.writeSavedInfo(checkpoint.id, key, info);
+            journal.writer.savedInfoWritten.set(key, text!);
+          }
           await journal.writer.done(key, hook, value);
         }
         return value;
@@ -312,7 +321,7 @@ export class ProtectionService {
     }
     if (lease.lost !== undefined) throw lease.lost;
     const status = statusAfterRun(result);
-    await this.writeSavedInfo(store, id, graph, held.savedInfo, status);
+    await this.writeSavedInfo(store, id, graph, held.savedInfo, status, held.journal.savedInfoWritten);
     status.updatedAt = new Date().toISOString();
     await store.writeStatus(id, status);
     this.logger.info('protect finished', {
@@ -347,6 +356,8 @@ export class ProtectionService {
     try {
       const journal = new ProtectJournal(bank, record.id, Math.max(earlier.lastAttempt, 1) + 1);
       await journal.claim(hostname());
+      // The run this one takes over is dead or fenced (its lease lapsed): its partial objects go.
+      await store.removeWriterLeftovers(record.id);
       await store.writeStatus(record.id, {
         status: 'protecting',
         updatedAt: new Date().toISOString(),
@@ -355,7 +366,10 @@ export class ProtectionService {
       const savedInfo = new Map<string, JsonObject>();
       for (const resource of graph.resources) {
         const info = await this.checkpoints.readSavedInfo(record.id, resourceKey(resource));
-        if (info !== undefined) savedInfo.set(resourceKey(resource), info);
+        if (info !== undefined) {
+          savedInfo.set(resourceKey(resource), info);
+          journal.savedInfoWritten.set(resourceKey(resource), JSON.stringify(info));
+        }
       }
       const checkpoint: CheckpointView = {
         id: record.id,
@@ -431,6 +445,7 @@ export class ProtectionService {
     graph: ResourceGraph,
     savedInfo: ReadonlyMap<string, JsonObject>,
     status: CheckpointStatusRecord,
+    written: ReadonlyMap<string, string> = new Map(),
   ): Promise<void> {
     const problems: HoardError[] = [];
     for (const resource of graph.resources) {
@@ -452,7 +467,8 @@ export class ProtectionService {
           status.resources[key] = { status: 'failed', error: storedError(resourceProblems[0]) };
         }
       }
-      if (info !== undefined) await store.writeSavedInfo(id, key, info);
+      if (info !== undefined && written.get(key) !== JSON.stringify(info))
+        await store.writeSavedInfo(id, key, info);
     }
     if (problems.length > 0) {
       const error = new HoardAggregateError(
@@ -692,7 +708,23 @@ export class ProtectionService {
         });
         return { id: record.id, status: 'error-deleting', error: failure };
       }
-      await store.purge(record);
+      try {
+        await store.purge(record);
+      } catch (error) {
+        // Failed before its metadata went: the checkpoint still lists, as error-deleting, and a
+        // second delete finishes it. After: only garbage is left, which bank gc removes.
+        if (lease.lost === undefined && (await bank.head(checkpointKeys.metadata(record.id))) !== undefined) {
+          await store.writeStatus(record.id, {
+            status: 'error-deleting',
+            reason: 'failed',
+            updatedAt: new Date().toISOString(),
+            resources: {},
+            error: storedError(error),
+          });
+        }
+        throw error;
+      }
+      await store.removeWriterLeftovers(record.id);
       return { id: record.id, status: 'deleted' };
     } finally {
       await lease.release();
@@ -727,6 +759,7 @@ export class ProtectionService {
     const { lease, store } = await this.lease(leaseOwners.delete(id));
     try {
       await store.purgeCorrupt(id);
+      await store.removeWriterLeftovers(id);
     } finally {
       await lease.release();
     }

@@ -14,6 +14,12 @@ const BATCH_MS = 1000;
  * through the operation's fenced bank, so a writer that lost its lease records nothing more.
  */
 export class ProtectJournal {
+  /**
+   * Saved info this run has in the bank, as written (resource key → JSON text): the final write
+   * skips what a finished hook already wrote unchanged.
+   */
+  readonly savedInfoWritten = new Map<string, string>();
+
   constructor(
     private readonly bank: Bank,
     private readonly checkpointId: string,

@@ -30,6 +30,12 @@ export interface BankLeftover {
   what: string;
 }
 
+/** Options of {@link Bank.listLeftovers}. */
+export interface LeftoverListOptions {
+  /** A key directory (ending in `/`): only leftovers of writes to keys under it. */
+  prefix?: string;
+}
+
 /** Options of {@link Bank.list}. */
 export interface ListOptions {
   /** Only keys starting with this string. */
@@ -87,8 +93,11 @@ export interface Bank {
   /**
    * Leftovers of interrupted writes last modified more than `olderThanSeconds` ago (younger ones
    * may belong to a write still running). Optional: a bank whose writes leave nothing omits it.
+   *
+   * @param options - `prefix`: only leftovers of writes to keys under this key directory (it
+   *   ends in `/`), e.g. one checkpoint's, which its delete removes
    */
-  listLeftovers?(olderThanSeconds: number): AsyncIterable<BankLeftover>;
+  listLeftovers?(olderThanSeconds: number, options?: LeftoverListOptions): AsyncIterable<BankLeftover>;
   /** Removes one leftover that `listLeftovers` returned; it checks again that it is one. */
   removeLeftover?(leftover: BankLeftover): Promise<void>;
   /** Releases resources (connections, handles). */
