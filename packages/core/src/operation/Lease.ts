@@ -27,6 +27,8 @@ export class Lease {
   private deadlineMonotonic = 0;
   private failure: HoardError | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The renewal under way (a slow bank, retries): release waits for it, or it would write the lease again after the release. */
+  private renewing: Promise<void> | undefined;
   private readonly controller = new AbortController();
 
   private constructor(
@@ -81,15 +83,18 @@ export class Lease {
     this.controller.abort(this.failure);
   }
 
-  private async renew(): Promise<void> {
+  private renew(): Promise<void> {
     this.check();
-    if (this.failure !== undefined) return;
-    try {
-      await this.write();
-    } catch (error) {
-      // Not lost yet: the lease holds until its deadline, and the next renewal may succeed.
-      this.logger.warn('lease renewal failed', { owner: this.owner, error: messageOf(error) });
-    }
+    if (this.failure !== undefined || this.renewing !== undefined) return this.renewing ?? Promise.resolve();
+    this.renewing = this.write()
+      .catch((error: unknown) => {
+        // Not lost yet: the lease holds until its deadline, and the next renewal may succeed.
+        this.logger.warn('lease renewal failed', { owner: this.owner, error: messageOf(error) });
+      })
+      .finally(() => {
+        this.renewing = undefined;
+      });
+    return this.renewing;
   }
 
   /** Throws `LEASE_LOST` unless the lease is still held: call before every write. */
@@ -102,14 +107,15 @@ export class Lease {
   fence(bank: Bank): Bank {
     // Own properties shadow the bank's methods; everything else (reads, leases) is the bank's.
     return Object.create(bank, {
+      // Async: a lost lease is a rejected promise, as any other failed write, never a sync throw.
       put: {
-        value: (...args: Parameters<Bank['put']>) => {
+        value: async (...args: Parameters<Bank['put']>) => {
           this.assertHeld();
           return bank.put(...args);
         },
       },
       delete: {
-        value: (key: string) => {
+        value: async (key: string) => {
           this.assertHeld();
           return bank.delete(key);
         },
@@ -125,6 +131,15 @@ export class Lease {
   /** Stops renewing and gives the lease up (a lost lease is not released: it is not ours). */
   async release(): Promise<void> {
     this.stopTimer();
+    if (this.renewing !== undefined) {
+      // At most until the lease would lapse: a renewal still hanging then has lost it anyway.
+      let timer: NodeJS.Timeout | undefined;
+      const lapse = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, this.deadlineMonotonic - performance.now()));
+      });
+      await Promise.race([this.renewing, lapse]);
+      clearTimeout(timer);
+    }
     if (this.lost !== undefined) return;
     await this.bank.releaseLease?.(this.owner).catch((error: unknown) => {
       this.logger.warn('lease release failed', { owner: this.owner, error: messageOf(error) });
