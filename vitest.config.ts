@@ -7,9 +7,24 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'docs/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', '**/node_modules/**', '**/dist/**', 'test/registry/**'],
+          exclude: [
+            '**/*.int.test.ts',
+            '**/*.faults.test.ts',
+            '**/node_modules/**',
+            '**/dist/**',
+            'test/registry/**',
+          ],
           // CLI tests spawn hoard many times; on a loaded 2-core machine one can take a minute.
           testTimeout: 120_000,
+        },
+      },
+      {
+        // Fault injection (issue 9): kills, stalls and starves real processes and banks.
+        test: {
+          name: 'faults',
+          include: ['packages/*/src/**/*.faults.test.ts'],
+          testTimeout: 1_200_000,
+          hookTimeout: 600_000,
         },
       },
       {

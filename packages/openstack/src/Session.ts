@@ -61,6 +61,8 @@ export interface SessionOptions {
   refreshBeforeMs?: number;
   /** Used instead of global fetch (tests). */
   fetch?: typeof fetch;
+  /** Per-attempt timeout of requests that set none (default 60 s). */
+  requestTimeoutMs?: number;
   /** Called when a request is retried (for logs; never gets secrets). */
   onRetry?(info: { service: string; method: string; path: string; attempt: number; reason: string }): void;
 }
@@ -338,7 +340,7 @@ export class Session {
       } else if (options.bodyStream !== undefined) {
         body = Readable.toWeb(Readable.from(options.bodyStream)) as RequestInit['body'];
       }
-      const timeout = AbortSignal.timeout(options.timeoutMs ?? 60_000);
+      const timeout = AbortSignal.timeout(options.timeoutMs ?? this.options.requestTimeoutMs ?? 60_000);
       let response: Response;
       try {
         response = await this.fetchImpl(url, {

@@ -37,6 +37,35 @@ export function runHoard(args: string[], options: { cwd?: string; env?: NodeJS.P
   };
 }
 
+/**
+ * Runs the real `hoard` binary without blocking the event loop (for tests that watch other
+ * processes meanwhile: a blocked loop would see their exits and timers late).
+ */
+export function runHoardAsync(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<HoardRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [HOARD_BIN, ...args], {
+      cwd: options.cwd ?? process.cwd(),
+      env: { ...process.env, ...options.env },
+      timeout: 120_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code: code ?? -1, stdout, stderr, json: <T>() => JSON.parse(stdout) as T }),
+    );
+  });
+}
+
 /** A temporary directory. */
 export function scratchDir(prefix: string): Promise<string> {
   return mkdtemp(path.join(tmpdir(), prefix));

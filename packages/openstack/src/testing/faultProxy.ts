@@ -7,8 +7,12 @@ export interface FaultProxy {
   url: string;
   /** Requests seen, and how many were answered with a fault. */
   readonly stats: { requests: number; faults: number };
-  /** Decides per request: a status to answer with (e.g. 503), or undefined to forward. */
-  fault: (request: { method: string; path: string; index: number }) => number | undefined;
+  /**
+   * Decides per request: a status to answer with (e.g. 503), `'reset'` to drop the connection
+   * without an answer, `'hang'` to never answer (the client's timeout must fire), or undefined to
+   * forward.
+   */
+  fault: (request: { method: string; path: string; index: number }) => number | 'reset' | 'hang' | undefined;
   close(): Promise<void>;
 }
 
@@ -22,11 +26,23 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     url: '',
     stats: { requests: 0, faults: 0 },
     fault: () => undefined,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of hanging) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
+  const hanging = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
     const index = proxy.stats.requests++;
     const status = proxy.fault({ method: req.method ?? 'GET', path: req.url ?? '/', index });
+    if (status === 'reset' || status === 'hang') {
+      proxy.stats.faults++;
+      req.resume();
+      if (status === 'reset') req.socket.destroy();
+      else hanging.add(req.socket);
+      return;
+    }
     if (status !== undefined) {
       proxy.stats.faults++;
       req.resume();
