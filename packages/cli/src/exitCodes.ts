@@ -17,6 +17,7 @@ const CONFIGURATION: ReadonlySet<string> = new Set<ErrorCode>([
   'PROVIDER_CONFIG_INVALID',
   'PROVIDER_DISABLED',
   'PROVIDER_NOT_FOUND',
+  'SERVER_CONFIG_INVALID',
 ]);
 
 const USAGE: ReadonlySet<string> = new Set<ErrorCode>([

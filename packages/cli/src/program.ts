@@ -21,6 +21,7 @@ import { registerRestoreDelete } from './commands/restore/delete.js';
 import { registerRestoreList } from './commands/restore/list.js';
 import { registerRestore } from './commands/restore/run.js';
 import { registerRestoreShow } from './commands/restore/show.js';
+import { registerServe } from './commands/serve.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './exitCodes.js';
 import { type Io, processIo, reportError } from './output.js';
@@ -116,6 +117,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .description("a provider's bank: check its structure, collect its garbage");
   registerBankCheck(bank, run);
   registerBankGc(bank, run);
+  registerServe(program, run);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

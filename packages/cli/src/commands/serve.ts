@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ServeOptions, ServeResult } from '@hoard/server';
+import { type Command, Option } from 'commander';
+import { CLI_PACKAGE_DIR, type CommandContext, loggerFor } from '../context.js';
+import { EXIT } from '../exitCodes.js';
+import { printJson, usageError } from '../output.js';
+import { type CommandRunner, jsonOption, logLevelOption, providerDirOption } from './options.js';
+
+type ServerPackage = { serve(options: ServeOptions): Promise<ServeResult> };
+
+/**
+ * `@hoard/server` is not a dependency of `@hoard/cli` (which stays small): it is found where
+ * Node finds it, or installed beside this package (`npm install -g @hoard/server`).
+ */
+async function loadServerPackage(): Promise<ServerPackage> {
+  try {
+    return (await import('@hoard/server')) as ServerPackage;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  }
+  const beside = path.join(CLI_PACKAGE_DIR, '..', 'server', 'dist', 'index.js');
+  try {
+    return (await import(pathToFileURL(beside).href)) as ServerPackage;
+  } catch {
+    throw usageError('hoard serve needs the API server package: npm install -g @hoard/server');
+  }
+}
+
+/** `hoard serve`: Karbor's v1 REST API until SIGINT or SIGTERM. */
+export async function serveCommand(
+  context: CommandContext,
+  options: { listen: string; port: string },
+): Promise<number> {
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw usageError(`--port must be a port number (0-65535), not '${options.port}'`);
+  const { serve } = await loadServerPackage();
+  const server = await serve({
+    listen: options.listen,
+    port,
+    authStrategy: 'noauth',
+    searchFrom: [process.cwd(), CLI_PACKAGE_DIR],
+    logger: loggerFor(context),
+    ...(context.providerDir !== undefined ? { providerDir: context.providerDir } : {}),
+  });
+  const project = 'demo';
+  const clientCommand = `karbor --os-no-client-auth --karbor-url ${server.url}/v1/${project} --os-auth-token admin:${project} provider-list`;
+  if (context.json) {
+    printJson(context.io, {
+      url: server.url,
+      authStrategy: 'noauth',
+      providers: server.providers.map((p) => ({ id: p.id, name: p.name })),
+      problems: server.problems,
+      client: clientCommand,
+    });
+  } else {
+    const lines = [
+      `Hoard API (Karbor v1, auth_strategy = noauth) listening on ${server.url} with ${server.providers.length} provider(s)`,
+      ...server.problems.map((p) => `  provider file ${p.file} not loaded: ${p.message}`),
+      'Point python-karborclient at it (any project id; the token is user:project):',
+      `  ${clientCommand}`,
+      'Stop with Ctrl-C.',
+    ];
+    context.io.stdout(`${lines.join('\n')}\n`);
+  }
+  await new Promise<void>((resolve) => {
+    if (context.signal.aborted) resolve();
+    else context.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close();
+  return EXIT.ok;
+}
+
+/** Declares `hoard serve`. */
+export function registerServe(program: Command, run: CommandRunner): void {
+  program
+    .command('serve')
+    .description(
+      "serve OpenStack Karbor's v1 REST API over the providers (python-karborclient works against it)",
+    )
+    .addOption(
+      new Option('--listen <host>', 'address to listen on (osapi_karbor_listen)').default('127.0.0.1'),
+    )
+    .addOption(new Option('--port <port>', 'port (osapi_karbor_listen_port; 0 picks one)').default('8799'))
+    .addOption(providerDirOption())
+    .addOption(logLevelOption())
+    .addOption(jsonOption())
+    .action((opts: { listen: string; port: string }, command: Command) =>
+      run(command, (context) => serveCommand(context, opts)),
+    );
+}

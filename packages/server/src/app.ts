@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { isHoardError, type Logger } from '@hoard/core';
+import { messageOf, type Provider, scrubSecrets, silentLogger } from '@hoard/core/host';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { noAuthContext } from './auth/noauth.js';
+import { ApiFault, faultBody } from './faults.js';
+import './requestContext.js';
+import { protectableRoutes } from './routes/protectables.js';
+import { providerRoutes } from './routes/providers.js';
+
+/** Options of {@link createApiServer}. */
+export interface ApiServerOptions {
+  /** The providers the API serves (loaded from the provider directory by the host). */
+  providers: readonly Provider[];
+  /** Karbor's `auth_strategy`. Only `noauth` so far; the host refuses it off loopback. */
+  authStrategy: 'noauth';
+  /** Where internal errors are logged (default: nowhere). */
+  logger?: Logger;
+  /** Largest request body in bytes (default 1 MiB); larger is 413. */
+  bodyLimit?: number;
+}
+
+/**
+ * The API server: Karbor's v1 REST API (docs/api.md) over Hoard's providers. Every answer is
+ * JSON with Karbor's keys and status codes (every success is 200), every error Karbor's fault
+ * body, never a stack trace.
+ */
+export async function createApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
+  const logger = options.logger ?? silentLogger;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    genReqId: () => `req-${randomUUID()}`,
+    // Karbor's routes have no trailing-slash variants; the client never sends one either way.
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  // The client sends `Content-Type: application/json` on every request, DELETE and GET
+  // included, with no body: an empty JSON body is no body, not an error.
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') {
+      done(null, undefined);
+      return;
+    }
+    defaultJson(request, text, (error, parsed) =>
+      error ? done(new ApiFault(400, 'Malformed request body'), undefined) : done(null, parsed),
+    );
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-openstack-request-id', request.id);
+    reply.header('x-compute-request-id', request.id);
+    return payload;
+  });
+
+  // Authentication, then Karbor's check that the URL's project is the caller's.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
+    const context = noAuthContext(request, reply);
+    if (context === undefined) return reply;
+    request.karborContext = context;
+    const projectId = request.url.split('/')[2]?.split('?')[0];
+    if (projectId !== undefined && projectId !== '' && projectId !== context.projectId)
+      throw new ApiFault(400, 'Malformed request url');
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, message } = faultOf(error);
+    if (status >= 500)
+      logger.error('API request failed', { request: request.id, url: request.url, error: messageOf(error) });
+    void reply
+      .code(status)
+      .type('application/json')
+      .send(faultBody(status, scrubSecrets(message)));
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    void reply.code(404).type('application/json').send(faultBody(404, 'The resource could not be found.'));
+  });
+
+  // The version document (python-karborclient never asks for it; answered as Karbor does).
+  app.get('/', async (request, reply) => {
+    void reply.code(300);
+    return {
+      versions: [
+        {
+          id: 'v1.0',
+          status: 'CURRENT',
+          links: [{ rel: 'self', href: `${request.protocol}://${request.host}/v1/` }],
+        },
+      ],
+    };
+  });
+  providerRoutes(app, options.providers);
+  protectableRoutes(app, options.providers, logger);
+  await app.ready();
+  return app;
+}
+
+/** The status and message a client sees for an error; internal errors say no more than that. */
+function faultOf(error: unknown): { status: number; message: string } {
+  if (error instanceof ApiFault) return { status: error.status, message: error.message };
+  const fastifyCode = (error as { code?: unknown }).code;
+  const statusCode = (error as { statusCode?: unknown }).statusCode;
+  if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, message: 'Request is too large.' };
+  if (fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return { status: 415, message: 'Unsupported Content-Type' };
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500)
+    return { status: statusCode, message: messageOf(error) };
+  if (isHoardError(error)) {
+    if (error.code === 'RESOURCE_NOT_FOUND') return { status: 404, message: error.message };
+    return { status: 500, message: error.message };
+  }
+  return {
+    status: 500,
+    message: 'The server has either erred or is incapable of performing the requested operation.',
+  };
+}

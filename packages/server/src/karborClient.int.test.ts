@@ -1,0 +1,101 @@
+/**
+ * The real python-karborclient (Debian's python3-karborclient 2.1.0) against the real
+ * `hoard serve`, in Karbor's noauth mode: no cloud needed (issue 10's embedded default).
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const HOARD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/dist/bin.js');
+const PROVIDER_ID = 'cf56bd3e-97a7-4078-b6d5-f36246333fd9';
+let server: ChildProcess;
+let url: string;
+let root: string;
+
+/** Runs `karbor` in noauth mode as project `project`. */
+function karbor(args: string[], project = 'demo', urlProject = project) {
+  const result = spawnSync(
+    'karbor',
+    [
+      '--os-no-client-auth',
+      '--karbor-url',
+      `${url}/v1/${urlProject}`,
+      '--os-auth-token',
+      `admin:${project}`,
+      ...args,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+beforeAll(async () => {
+  // The mini-cloud's setup has run apt-get update; the client is installed once per machine.
+  if (spawnSync('sh', ['-c', 'command -v karbor']).status !== 0)
+    execFileSync('apt-get', ['install', '-y', '-q', 'python3-karborclient'], {
+      stdio: 'ignore',
+      timeout: 300_000,
+    });
+  root = await mkdtemp(path.join(tmpdir(), 'hoard-serve-'));
+  await mkdir(path.join(root, 'providers.d'));
+  await writeFile(
+    path.join(root, 'providers.d', 'local.conf'),
+    `[provider]\nname = Local\ndescription = Local directories\nid = ${PROVIDER_ID}\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n`,
+  );
+  server = spawn(process.execPath, [HOARD, 'serve', '--port', '0', '--json'], { cwd: root });
+  url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    server.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      try {
+        resolve((JSON.parse(out) as { url: string }).url);
+      } catch {
+        // not whole yet
+      }
+    });
+    server.on('exit', (code) => reject(new Error(`hoard serve exited ${code}: ${out}`)));
+  });
+});
+
+afterAll(() => {
+  server?.kill('SIGTERM');
+});
+
+describe('python-karborclient against hoard serve (noauth)', () => {
+  it('provider-list and provider-show', () => {
+    const list = karbor(['provider-list']);
+    expect(list.code, list.err).toBe(0);
+    expect(list.out).toMatch(new RegExp(`${PROVIDER_ID}\\s*\\|\\s*Local\\s*\\|\\s*Local directories`));
+    const show = karbor(['provider-show', PROVIDER_ID]);
+    expect(show.code, show.err).toBe(0);
+    expect(show.out).toContain('extended_info_schema');
+    expect(show.out).toContain('Hoard::Local::Directory');
+  });
+
+  it('protectable-list, protectable-show and protectable-list-instances', () => {
+    const list = karbor(['protectable-list']);
+    expect(list.code, list.err).toBe(0);
+    expect(list.out).toContain('Hoard::Local::Directory');
+    const show = karbor(['protectable-show', 'Hoard::Local::Directory']);
+    expect(show.code, show.err).toBe(0);
+    expect(show.out).toMatch(/dependent_types\s*\|\s*\[\]/);
+    const instances = karbor(['protectable-list-instances', 'Hoard::Local::Directory']);
+    expect(instances.code, instances.err).toBe(0);
+    expect(instances.out).toContain('Dependent resources');
+  });
+
+  it("gets Karbor's errors: an unknown provider, an unknown type, another project's URL", () => {
+    const missing = karbor(['provider-show', '00000000-0000-0000-0000-000000000000']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toContain(
+      'Provider 00000000-0000-0000-0000-000000000000 could not be found. (HTTP 404)',
+    );
+    const type = karbor(['protectable-show', 'OS::Nova::Nothing']);
+    expect(type.err).toContain('Invalid protectable type provided. (HTTP 400)');
+    const other = karbor(['provider-list'], 'demo', 'someone-else');
+    expect(other.err).toContain('Malformed request url (HTTP 400)');
+  });
+});

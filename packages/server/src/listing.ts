@@ -1,0 +1,78 @@
+import type { FastifyRequest } from 'fastify';
+import { ApiFault } from './faults.js';
+
+/** Karbor's `osapi_max_limit`: the default and the cap of `limit`. */
+export const MAX_LIMIT = 1000;
+
+/** Query keys that page and sort a list, never filters. */
+const PAGING_KEYS = new Set(['limit', 'marker', 'offset', 'sort', 'sort_key', 'sort_dir']);
+
+export type Query = Record<string, string | undefined>;
+
+/** The query of a request, one value per key (the last one when repeated). */
+export function queryOf(request: FastifyRequest): Query {
+  const raw = (request.query ?? {}) as Record<string, string | string[] | undefined>;
+  const out: Query = {};
+  for (const [key, value] of Object.entries(raw))
+    out[key] = Array.isArray(value) ? value[value.length - 1] : value;
+  return out;
+}
+
+/** `limit` as Karbor reads it (`karbor/api/common.py`): a positive integer, at most 1000. */
+export function limitOf(query: Query): number {
+  const given = query['limit'];
+  if (given === undefined) return MAX_LIMIT;
+  if (!/^[+-]?\d+$/.test(given.trim())) throw new ApiFault(400, 'limit param must be an integer');
+  const limit = Number(given);
+  if (limit <= 0) throw new ApiFault(400, 'limit param must be positive');
+  return Math.min(limit, MAX_LIMIT);
+}
+
+/**
+ * The filters of a list: every query key that does not page or sort; for callers that are not
+ * admins, only the keys of `allowed` (Karbor drops the others silently).
+ */
+export function filtersOf(query: Query, isAdmin: boolean, allowed: readonly string[]): Query {
+  const out: Query = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (PAGING_KEYS.has(key) || key === 'all_tenants') continue;
+    if (!isAdmin && !allowed.includes(key)) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * One page of `items` (already in order) after `marker`, and Karbor's `<collection>_links` when
+ * the page is full: `[{"rel": "next", "href": <same query with marker = last id>}]`.
+ */
+export function page<T extends { id: string }>(
+  request: FastifyRequest,
+  collection: string,
+  items: readonly T[],
+  query: Query,
+  notFound: (marker: string) => ApiFault,
+): { items: T[]; links?: { rel: 'next'; href: string }[] } {
+  const limit = limitOf(query);
+  let start = 0;
+  const marker = query['marker'];
+  if (marker !== undefined) {
+    const at = items.findIndex((item) => item.id === marker);
+    if (at < 0) throw notFound(marker);
+    start = at + 1;
+  }
+  const chosen = items.slice(start, start + limit);
+  if (chosen.length < limit || chosen.length === 0) return { items: chosen };
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query))
+    if (key !== 'marker' && value !== undefined) params.set(key, value);
+  params.set('marker', chosen[chosen.length - 1]!.id);
+  const projectId = (request.params as { projectId: string }).projectId;
+  const href = `${request.protocol}://${request.host}/v1/${projectId}/${collection}?${params.toString()}`;
+  return { items: chosen, links: [{ rel: 'next', href }] };
+}
+
+/** Whether `id` looks like a UUID as oslo's `is_uuid_like` takes it (dashes optional, any case). */
+export function isUuidLike(id: string): boolean {
+  return /^[0-9a-f]{32}$/i.test(id.replace(/-/g, '')) && /^[0-9a-f-]+$/i.test(id);
+}

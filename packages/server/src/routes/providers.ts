@@ -1,0 +1,57 @@
+import type { Provider } from '@hoard/core/host';
+import type { FastifyInstance } from 'fastify';
+import { ApiFault } from '../faults.js';
+import { filtersOf, isUuidLike, page, queryOf } from '../listing.js';
+
+/** Karbor's provider view (`ProviderViewBuilder.detail`), schemas keyed by resource type. */
+export function providerView(provider: Provider) {
+  const options: Record<string, unknown> = {};
+  const restore: Record<string, unknown> = {};
+  const savedInfo: Record<string, unknown> = {};
+  for (const [type, loaded] of [...provider.pluginByType].sort(([a], [b]) => a.localeCompare(b))) {
+    if (loaded.schemas.protect !== undefined) options[type] = loaded.schemas.protect.schema;
+    if (loaded.schemas.restore !== undefined) restore[type] = loaded.schemas.restore.schema;
+    if (loaded.schemas.savedInfo !== undefined) savedInfo[type] = loaded.schemas.savedInfo.schema;
+  }
+  return {
+    id: provider.id,
+    name: provider.name,
+    description: provider.description,
+    extended_info_schema: { options_schema: options, restore_schema: restore, saved_info_schema: savedInfo },
+  };
+}
+
+/** Finds a provider by id: 404 for an unknown one, 400 for an id that is not one (Karbor's text). */
+export function providerById(providers: readonly Provider[], id: string): Provider {
+  const provider = providers.find((p) => p.id === id);
+  if (provider !== undefined) return provider;
+  // Hoard's provider files may use ids that are not UUIDs; those are found above.
+  if (!isUuidLike(id)) throw new ApiFault(400, 'Invalid provider id provided.');
+  throw new ApiFault(404, `Provider ${id} could not be found.`);
+}
+
+/** `GET /v1/{project}/providers[/{id}]`: providers come from the provider files, not the database. */
+export function providerRoutes(app: FastifyInstance, providers: readonly Provider[]): void {
+  const sorted = [...providers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  app.get('/v1/:projectId/providers', async (request) => {
+    const query = queryOf(request);
+    const filters = filtersOf(query, request.karborContext!.isAdmin, ['name', 'description']);
+    const matching = sorted.filter((p) =>
+      (['id', 'name', 'description'] as const).every(
+        (key) => filters[key] === undefined || filters[key] === p[key],
+      ),
+    );
+    const { items, links } = page(
+      request,
+      'providers',
+      matching,
+      query,
+      (marker) => new ApiFault(404, `Provider ${marker} could not be found.`),
+    );
+    return { providers: items.map(providerView), ...(links ? { providers_links: links } : {}) };
+  });
+  app.get('/v1/:projectId/providers/:providerId', async (request) => {
+    const { providerId } = request.params as { providerId: string };
+    return { provider: providerView(providerById(providers, providerId)) };
+  });
+}
