@@ -82,6 +82,9 @@ describe('python-karborclient against hoard serve (noauth)', () => {
     const show = karbor(['protectable-show', 'Hoard::Local::Directory']);
     expect(show.code, show.err).toBe(0);
     expect(show.out).toMatch(/dependent_types\s*\|\s*\[\]/);
+    const instance = karbor(['protectable-show-instance', 'Hoard::Local::Directory', root]);
+    expect(instance.code, instance.err).toBe(0);
+    expect(instance.out).toMatch(new RegExp(`id\\s*\\|\\s*${root}`));
     const instances = karbor(['protectable-list-instances', 'Hoard::Local::Directory']);
     expect(instances.code, instances.err).toBe(0);
     expect(instances.out).toContain('Dependent resources');

@@ -87,8 +87,11 @@ export function protectableRoutes(
     for (const item of items) instances.push(await instanceView(type, item, signal));
     return { instances, ...(links ? { instances_links: links } : {}) };
   });
-  app.get('/v1/:projectId/protectables/:type/instances/:id', async (request, reply) => {
-    const { type, id } = request.params as { type: string; id: string };
+  // `*`, not `:id`: the client puts the id in the path as it is, and a directory's id is an
+  // absolute path (`.../instances//srv/data`), which `:id` would not match.
+  app.get('/v1/:projectId/protectables/:type/instances/*', async (request, reply) => {
+    const { type, '*': id } = request.params as { type: string; '*': string };
+    if (id === '') throw new ApiFault(404, `The resource of type ${type} could not be found.`);
     const k = typeOf(type);
     checkParameters(queryOf(request)['parameters']);
     const signal = abortOnClose(reply.raw);
