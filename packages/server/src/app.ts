@@ -5,6 +5,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { noAuthContext } from './auth/noauth.js';
 import { ApiFault, faultBody } from './faults.js';
 import './requestContext.js';
+import type { OpenDatabase } from './database/openDatabase.js';
+import { PlanStore } from './database/planStore.js';
+import { planRoutes } from './routes/plans.js';
 import { protectableRoutes } from './routes/protectables.js';
 import { providerRoutes } from './routes/providers.js';
 
@@ -18,6 +21,8 @@ export interface ApiServerOptions {
   logger?: Logger;
   /** Largest request body in bytes (default 1 MiB); larger is 413. */
   bodyLimit?: number;
+  /** Where plans live (see {@link openDatabase}); without it, plans are not served. */
+  database?: OpenDatabase;
 }
 
 /**
@@ -33,7 +38,12 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     genReqId: () => `req-${randomUUID()}`,
     // Karbor's routes have no trailing-slash variants; the client never sends one either way.
     routerOptions: { ignoreTrailingSlash: true },
+    // Bodies are validated as Karbor's schemas say: nothing removed, coerced or defaulted.
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+    },
   });
+  app.setSchemaErrorFormatter((errors) => new ApiFault(400, schemaMessage(errors[0])));
 
   // The client sends `Content-Type: application/json` on every request, DELETE and GET
   // included, with no body: an empty JSON body is no body, not an error.
@@ -95,6 +105,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   });
   providerRoutes(app, options.providers);
   protectableRoutes(app, options.providers, logger);
+  if (options.database !== undefined)
+    planRoutes(app, options.providers, new PlanStore(options.database.db), logger);
   await app.ready();
   return app;
 }
@@ -117,4 +129,27 @@ function faultOf(error: unknown): { status: number; message: string } {
     status: 500,
     message: 'The server has either erred or is incapable of performing the requested operation.',
   };
+}
+
+/**
+ * Karbor's text for a JSON-schema failure (`karbor/api/validation/validators.py`):
+ * `Invalid input for field/attribute <field>. Value: <value>. <message>`.
+ */
+function schemaMessage(
+  error: { instancePath: string; message?: string; params?: Record<string, unknown> } | undefined,
+): string {
+  if (error === undefined) return 'Invalid input';
+  const path = error.instancePath.split('/').filter((p) => p !== '');
+  const field =
+    error.params?.['missingProperty'] !== undefined
+      ? String(error.params['missingProperty'])
+      : error.params?.['additionalProperty'] !== undefined
+        ? String(error.params['additionalProperty'])
+        : path[path.length - 1];
+  const message =
+    error.params?.['additionalProperty'] !== undefined
+      ? `Additional properties are not allowed ('${String(error.params['additionalProperty'])}' was unexpected)`
+      : (error.message ?? 'is invalid');
+  if (field === undefined) return message;
+  return `Invalid input for field/attribute ${field}. Value: ${path.join('.') || field}. ${message}`;
 }

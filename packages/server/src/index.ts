@@ -4,4 +4,5 @@
  * @packageDocumentation
  */
 export { type ApiServerOptions, createApiServer } from './app.js';
+export { type OpenDatabase, openDatabase } from './database/openDatabase.js';
 export { type ServeOptions, type ServeResult, serve } from './serve.js';

@@ -90,6 +90,33 @@ describe('python-karborclient against hoard serve (noauth)', () => {
     expect(instances.out).toContain('Dependent resources');
   });
 
+  it('plan-create (which first fetches the resource), plan-list, plan-show, plan-update, plan-delete', async () => {
+    const data = path.join(root, 'data');
+    await mkdir(data, { recursive: true });
+    const created = karbor(['plan-create', 'nightly', PROVIDER_ID, `${data}=Hoard::Local::Directory=data`]);
+    expect(created.code, created.err).toBe(0);
+    const id = /\|\s*id\s*\|\s*([0-9a-f-]{36})/.exec(created.out)?.[1];
+    expect(id, created.out).toBeDefined();
+    expect(created.out).toMatch(/status\s*\|\s*suspended/);
+    const listed = karbor(['plan-list']);
+    expect(listed.out).toMatch(new RegExp(`${id}\\s*\\|\\s*nightly`));
+    const updated = karbor(['plan-update', id!, '--name', 'weekly']);
+    expect(updated.code, updated.err).toBe(0);
+    expect(karbor(['plan-show', id!]).out).toMatch(/name\s*\|\s*weekly/);
+    // Another project does not see it.
+    expect(karbor(['plan-list'], 'other').out).not.toContain(id!);
+    const missing = karbor([
+      'plan-create',
+      'x',
+      PROVIDER_ID,
+      `${path.join(root, 'nothing')}=Hoard::Local::Directory=n`,
+    ]);
+    expect(missing.code).not.toBe(0);
+    const deleted = karbor(['plan-delete', id!]);
+    expect(deleted.code, deleted.err).toBe(0);
+    expect(karbor(['plan-list']).out).not.toContain(id!);
+  });
+
   it("gets Karbor's errors: an unknown provider, an unknown type, another project's URL", () => {
     const missing = karbor(['provider-show', '00000000-0000-0000-0000-000000000000']);
     expect(missing.code).not.toBe(0);

@@ -62,14 +62,79 @@ export function page<T extends { id: string }>(
     start = at + 1;
   }
   const chosen = items.slice(start, start + limit);
-  if (chosen.length < limit || chosen.length === 0) return { items: chosen };
+  return { items: chosen, ...linksOf(request, collection, query, chosen, limit) };
+}
+
+/** Karbor's `<collection>_links` for a page that is full (`limit` items), else nothing. */
+export function linksOf(
+  request: FastifyRequest,
+  collection: string,
+  query: Query,
+  items: readonly { id: string }[],
+  limit: number,
+): { links?: { rel: 'next'; href: string }[] } {
+  if (items.length < limit || items.length === 0) return {};
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query))
     if (key !== 'marker' && value !== undefined) params.set(key, value);
-  params.set('marker', chosen[chosen.length - 1]!.id);
+  params.set('marker', items[items.length - 1]!.id);
   const projectId = (request.params as { projectId: string }).projectId;
   const href = `${request.protocol}://${request.host}/v1/${projectId}/${collection}?${params.toString()}`;
-  return { items: chosen, links: [{ rel: 'next', href }] };
+  return { links: [{ rel: 'next', href }] };
+}
+
+/** `offset` as Karbor reads it: an integer of at least 0. */
+export function offsetOf(query: Query): number {
+  const given = query['offset'];
+  if (given === undefined) return 0;
+  if (!/^\d+$/.test(given.trim())) throw new ApiFault(400, 'offset param must be an integer');
+  return Number(given);
+}
+
+/**
+ * `sort=key[:dir],...` or the older `sort_key`/`sort_dir` (not both), direction `desc` unless
+ * given, every key one of `keys` (`karbor/api/common.py`).
+ */
+export function sortOf<K extends string>(
+  query: Query,
+  keys: readonly K[],
+): { key: K; dir: 'asc' | 'desc' }[] {
+  const { sort, sort_key: sortKey, sort_dir: sortDir } = query;
+  if (sort !== undefined && (sortKey !== undefined || sortDir !== undefined))
+    throw new ApiFault(
+      400,
+      "The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter.",
+    );
+  const pairs: [string, string | undefined][] =
+    sort !== undefined
+      ? sort.split(',').map((part): [string, string | undefined] => {
+          const [key, dir] = part.split(':');
+          return [(key ?? '').trim(), dir?.trim()];
+        })
+      : sortKey !== undefined
+        ? [[sortKey, sortDir]]
+        : [];
+  return pairs.map(([key, dir]) => {
+    const direction = (dir ?? 'desc').toLowerCase();
+    if (direction !== 'asc' && direction !== 'desc')
+      throw new ApiFault(400, "Unknown sort direction, must be 'desc' or 'asc'.");
+    if (!(keys as readonly string[]).includes(key))
+      throw new ApiFault(
+        400,
+        `Invalid input received: Invalid sort key ${key} (sort keys: ${keys.join(', ')})`,
+      );
+    return { key: key as K, dir: direction };
+  });
+}
+
+/** Karbor's `all_tenants` flag (honoured for admins only). */
+export function allTenantsOf(query: Query, isAdmin: boolean): boolean {
+  const given = query['all_tenants'];
+  if (given === undefined || !isAdmin) return false;
+  const value = given.trim().toLowerCase();
+  if (['1', 't', 'true', 'on', 'y', 'yes'].includes(value)) return true;
+  if (['0', 'f', 'false', 'off', 'n', 'no'].includes(value)) return false;
+  throw new ApiFault(400, `Value ${given} for all_tenants is not a boolean.`);
 }
 
 /** Whether `id` looks like a UUID as oslo's `is_uuid_like` takes it (dashes optional, any case). */

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { HoardError, type Logger } from '@hoard/core';
 import { loadProviders, type Provider, silentLogger } from '@hoard/core/host';
 import { createApiServer } from './app.js';
+import { openDatabase } from './database/openDatabase.js';
 
 /** This package's directory: plugins installed beside it are found. */
 const SERVER_PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,6 +19,8 @@ export interface ServeOptions {
   authStrategy?: 'noauth';
   /** The provider directory (default `./providers.d`). */
   providerDir?: string;
+  /** `[database] connection` (default `sqlite:///hoard.db`, in the working directory). */
+  databaseUrl?: string;
   /** Where plugin packages are looked for (default: the working directory, then beside this package). */
   searchFrom?: readonly string[];
   /** Where internal errors are logged (default: nowhere). */
@@ -28,7 +31,9 @@ export interface ServeOptions {
 export interface ServeResult {
   /** The API root, e.g. `http://127.0.0.1:8799`. */
   url: string;
-  /** The providers served, and the provider files that could not be loaded (with why). */
+  /** The database, its password hidden. */
+  database: string;
+  /** The providers served. */
   providers: readonly Provider[];
   /** Provider files that could not be loaded, each with why. */
   problems: readonly { file: string; message: string }[];
@@ -64,10 +69,30 @@ export async function serve(options: ServeOptions = {}): Promise<ServeResult> {
   const problems = entries.flatMap((e) =>
     e.error !== undefined ? [{ file: e.file, message: e.error.message }] : [],
   );
-  const app = await createApiServer({ providers, authStrategy, logger: options.logger ?? silentLogger });
-  await app.listen({ host: listen, port: options.port ?? 8799 });
+  const database = await openDatabase(options.databaseUrl ?? 'sqlite:///hoard.db');
+  const app = await createApiServer({
+    providers,
+    authStrategy,
+    database,
+    logger: options.logger ?? silentLogger,
+  });
+  try {
+    await app.listen({ host: listen, port: options.port ?? 8799 });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8799);
   const host = listen.includes(':') && !listen.startsWith('[') ? `[${listen}]` : listen;
-  return { url: `http://${host}:${port}`, providers, problems, close: () => app.close() };
+  return {
+    url: `http://${host}:${port}`,
+    database: database.description,
+    providers,
+    problems,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
 }

@@ -30,7 +30,7 @@ async function loadServerPackage(): Promise<ServerPackage> {
 /** `hoard serve`: Karbor's v1 REST API until SIGINT or SIGTERM. */
 export async function serveCommand(
   context: CommandContext,
-  options: { listen: string; port: string },
+  options: { listen: string; port: string; database?: string },
 ): Promise<number> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -41,6 +41,7 @@ export async function serveCommand(
     port,
     authStrategy: 'noauth',
     searchFrom: [process.cwd(), CLI_PACKAGE_DIR],
+    ...(options.database !== undefined ? { databaseUrl: options.database } : {}),
     logger: loggerFor(context),
     ...(context.providerDir !== undefined ? { providerDir: context.providerDir } : {}),
   });
@@ -50,13 +51,14 @@ export async function serveCommand(
     printJson(context.io, {
       url: server.url,
       authStrategy: 'noauth',
+      database: server.database,
       providers: server.providers.map((p) => ({ id: p.id, name: p.name })),
       problems: server.problems,
       client: clientCommand,
     });
   } else {
     const lines = [
-      `Hoard API (Karbor v1, auth_strategy = noauth) listening on ${server.url} with ${server.providers.length} provider(s)`,
+      `Hoard API (Karbor v1, auth_strategy = noauth) listening on ${server.url} with ${server.providers.length} provider(s), database ${server.database}`,
       ...server.problems.map((p) => `  provider file ${p.file} not loaded: ${p.message}`),
       'Point python-karborclient at it (any project id; the token is user:project):',
       `  ${clientCommand}`,
@@ -83,10 +85,16 @@ export function registerServe(program: Command, run: CommandRunner): void {
       new Option('--listen <host>', 'address to listen on (osapi_karbor_listen)').default('127.0.0.1'),
     )
     .addOption(new Option('--port <port>', 'port (osapi_karbor_listen_port; 0 picks one)').default('8799'))
+    .addOption(
+      new Option(
+        '--database <url>',
+        'where plans live: sqlite:///file.db (default sqlite:///hoard.db here) or mysql+pymysql://user:password@host/name',
+      ),
+    )
     .addOption(providerDirOption())
     .addOption(logLevelOption())
     .addOption(jsonOption())
-    .action((opts: { listen: string; port: string }, command: Command) =>
+    .action((opts: { listen: string; port: string; database?: string }, command: Command) =>
       run(command, (context) => serveCommand(context, opts)),
     );
 }

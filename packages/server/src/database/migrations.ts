@@ -1,0 +1,56 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+
+/**
+ * The schema's migrations, in order; a name once released is never changed (Kysely records the
+ * names it applied in `kysely_migration`). Written in Kysely's builder so one text serves SQLite
+ * and MySQL/MariaDB.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_plans': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('plans')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('description', 'varchar(255)')
+        .addColumn('provider_id', 'varchar(255)', (c) => c.notNull())
+        .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+        .addColumn('status', 'varchar(64)', (c) => c.notNull())
+        .addColumn('parameters', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(32)')
+        .execute();
+      await db.schema
+        .createIndex('plans_project_created')
+        .on('plans')
+        .columns(['project_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createTable('plan_resources')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('plan_id', 'varchar(36)', (c) => c.notNull().references('plans.id').onDelete('cascade'))
+        .addColumn('resource_id', 'varchar(1024)', (c) => c.notNull())
+        .addColumn('resource_type', 'varchar(255)', (c) => c.notNull())
+        .addColumn('resource_name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('resource_extra_info', 'text')
+        .execute();
+      await db.schema.createIndex('plan_resources_plan').on('plan_resources').column('plan_id').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('plan_resources').execute();
+      await db.schema.dropTable('plans').execute();
+    },
+  },
+};
+
+/** Applies every migration not applied yet, in one lock (two servers starting at once are safe). */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(
+      `migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? String(error)}`,
+    );
+  }
+}

@@ -1,0 +1,32 @@
+import type { Generated } from 'kysely';
+
+/** Karbor's `plans` table (times as ISO 8601 text in UTC, so both dialects store them alike). */
+export interface PlansTable {
+  id: string;
+  name: string;
+  description: string | null;
+  provider_id: string;
+  project_id: string;
+  status: string;
+  /** The plan's `parameters`, JSON. */
+  parameters: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** Karbor's `resources` table: the resources of a plan, in the order given. */
+export interface PlanResourcesTable {
+  seq: Generated<number>;
+  plan_id: string;
+  resource_id: string;
+  resource_type: string;
+  resource_name: string;
+  /** JSON or null. */
+  resource_extra_info: string | null;
+}
+
+/** The database, as Kysely sees it. */
+export interface Database {
+  plans: PlansTable;
+  plan_resources: PlanResourcesTable;
+}
