@@ -7,6 +7,7 @@ import { ApiFault, faultBody } from './faults.js';
 import './requestContext.js';
 import type { OpenDatabase } from './database/openDatabase.js';
 import { PlanStore } from './database/planStore.js';
+import { checkpointRoutes } from './routes/checkpoints.js';
 import { planRoutes } from './routes/plans.js';
 import { protectableRoutes } from './routes/protectables.js';
 import { providerRoutes } from './routes/providers.js';
@@ -105,8 +106,19 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   });
   providerRoutes(app, options.providers);
   protectableRoutes(app, options.providers, logger);
-  if (options.database !== undefined)
-    planRoutes(app, options.providers, new PlanStore(options.database.db), logger);
+  if (options.database !== undefined) {
+    const plans = new PlanStore(options.database.db);
+    planRoutes(app, options.providers, plans, logger);
+    // Operations run after their answer; closing the server cancels them (each checkpoint ends
+    // `error`, reason `cancelled`, and can be resumed or deleted) and waits for them to stop.
+    const running = new Set<Promise<unknown>>();
+    const shutdown = new AbortController();
+    app.addHook('onClose', async () => {
+      shutdown.abort();
+      await Promise.allSettled([...running]);
+    });
+    checkpointRoutes(app, options.providers, plans, logger, running, shutdown.signal);
+  }
   await app.ready();
   return app;
 }

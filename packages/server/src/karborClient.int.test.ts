@@ -117,6 +117,36 @@ describe('python-karborclient against hoard serve (noauth)', () => {
     expect(karbor(['plan-list']).out).not.toContain(id!);
   });
 
+  it('checkpoint-create of a plan, checkpoint-show until available, checkpoint-list, checkpoint-delete', async () => {
+    const data = path.join(root, 'to-protect');
+    await mkdir(data, { recursive: true });
+    await writeFile(path.join(data, 'a.txt'), 'alpha\n');
+    const plan = karbor(['plan-create', 'docs', PROVIDER_ID, `${data}=Hoard::Local::Directory=docs`]);
+    const planId = /\|\s*id\s*\|\s*([0-9a-f-]{36})/.exec(plan.out)![1]!;
+    const created = karbor(['checkpoint-create', PROVIDER_ID, planId]);
+    expect(created.code, created.err).toBe(0);
+    expect(created.out).toMatch(/status\s*\|\s*protecting/);
+    const id = /\|\s*id\s*\|\s*([0-9a-f-]{36})/.exec(created.out)![1]!;
+    let shown = '';
+    for (let i = 0; i < 60 && !/status\s*\|\s*available/.test(shown); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      shown = karbor(['checkpoint-show', PROVIDER_ID, id]).out;
+    }
+    expect(shown).toMatch(/status\s*\|\s*available/);
+    expect(shown).toContain(planId);
+    const listed = karbor(['checkpoint-list', PROVIDER_ID]);
+    expect(listed.out).toMatch(new RegExp(`${id}\\s*\\|\\s*demo\\s*\\|\\s*available`));
+    expect(karbor(['checkpoint-list', PROVIDER_ID], 'other').out).not.toContain(id);
+    const deleted = karbor(['checkpoint-delete', PROVIDER_ID, id]);
+    expect(deleted.code, deleted.err).toBe(0);
+    let after = id;
+    for (let i = 0; i < 60 && after.includes(id); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      after = karbor(['checkpoint-list', PROVIDER_ID]).out;
+    }
+    expect(after).not.toContain(id);
+  });
+
   it("gets Karbor's errors: an unknown provider, an unknown type, another project's URL", () => {
     const missing = karbor(['provider-show', '00000000-0000-0000-0000-000000000000']);
     expect(missing.code).not.toBe(0);

@@ -41,6 +41,11 @@ export interface CheckpointMetadata {
   /** Parameters as given, secrets redacted. */
   parameters: JsonObject;
   graph: ResourceGraphDocument;
+  /**
+   * What the host recorded with the checkpoint, for itself (the API server: Karbor's protection
+   * plan and `extra_info`), kept in the bank so that no database is needed to show it.
+   */
+  hostInfo?: JsonObject;
 }
 
 /** `checkpoints/<id>/status.json`, written last. */

@@ -67,6 +67,13 @@ export interface OperationOptions {
 export interface ProtectOptions extends OperationOptions, PlanOptions {
   planId?: string;
   projectId?: string;
+  /** Stored with the checkpoint as `hostInfo` (see {@link CheckpointMetadata}). */
+  hostInfo?: JsonObject;
+  /**
+   * Called once the checkpoint exists in the bank (`protecting`), before any hook runs: a host
+   * that answers before the protect ends (the API server) learns its id here.
+   */
+  onCheckpointCreated?(checkpoint: { id: string; createdAt: string }): void;
 }
 
 /** Options of {@link ProtectionService.restore}. */
@@ -423,9 +430,11 @@ export class ProtectionService {
           'protect',
         ),
         graph: graph.toDocument(),
+        ...(options.hostInfo !== undefined ? { hostInfo: options.hostInfo } : {}),
       },
       graph.resources.map(resourceKey),
     );
+    options.onCheckpointCreated?.({ id, createdAt });
     this.logger.info('protect started', {
       checkpoint: id,
       provider: this.provider.id,
@@ -773,8 +782,10 @@ export class ProtectionService {
     };
   }
 
-  /** Lists checkpoints newest first. */
-  listCheckpoints(options: { limit?: number; marker?: string } = {}): Promise<CheckpointRecord[]> {
+  /** Lists checkpoints newest first (of one project or plan, through the bank's indices). */
+  listCheckpoints(
+    options: { limit?: number; marker?: string; projectId?: string; planId?: string } = {},
+  ): Promise<CheckpointRecord[]> {
     // A bank may be shared by providers: each lists its own checkpoints.
     return this.checkpoints.list({ ...options, providerId: this.provider.id });
   }

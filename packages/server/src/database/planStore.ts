@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '@hoard/core';
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database, PlansTable } from './schema.js';
 
@@ -18,7 +19,7 @@ export interface PlanRecord {
   provider_id: string;
   project_id: string;
   status: string;
-  parameters: Record<string, Record<string, unknown>>;
+  parameters: Record<string, JsonObject>;
   resources: PlanResource[];
   created_at: string;
   updated_at: string | null;
@@ -59,7 +60,7 @@ export class PlanStore {
     description: string | null;
     providerId: string;
     projectId: string;
-    parameters: Record<string, Record<string, unknown>>;
+    parameters: Record<string, JsonObject>;
     resources: PlanResource[];
   }): Promise<PlanRecord> {
     const row: PlansTable = {

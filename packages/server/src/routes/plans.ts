@@ -1,4 +1,4 @@
-import { isHoardError, type Logger } from '@hoard/core';
+import { isHoardError, type JsonObject, type Logger } from '@hoard/core';
 import type { Provider } from '@hoard/core/host';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PLAN_SORT_KEYS, type PlanRecord, type PlanResource, type PlanStore } from '../database/planStore.js';
@@ -138,7 +138,7 @@ export function planRoutes(
    * for that plugin's protect parameters (Karbor checked only the property names; Hoard checks
    * the whole value against the plugin's schema, and keeps its JSON types).
    */
-  const checkParameters = (provider: Provider, given: Record<string, Record<string, unknown>>) => {
+  const checkParameters = (provider: Provider, given: Record<string, JsonObject>) => {
     for (const [key, value] of Object.entries(given)) {
       const type = key.includes('#') ? key.slice(0, key.indexOf('#')) : key;
       const loaded = provider.pluginByType.get(type);
@@ -159,7 +159,7 @@ export function planRoutes(
         name: string;
         description?: string | null;
         provider_id: string;
-        parameters: Record<string, Record<string, unknown>>;
+        parameters: Record<string, JsonObject>;
         resources?: unknown;
       };
     };

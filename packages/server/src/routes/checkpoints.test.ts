@@ -1,0 +1,169 @@
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadProviders } from '@hoard/core/host';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiServer } from '../app.js';
+import { type OpenDatabase, openDatabase } from '../database/openDatabase.js';
+
+const PROVIDER_ID = 'cf56bd3e-97a7-4078-b6d5-f36246333fd9';
+const TYPE = 'Hoard::Local::Directory';
+let root: string;
+let data: string;
+let app: FastifyInstance;
+let database: OpenDatabase;
+const as = (project: string) => ({ 'x-auth-token': `u:${project}`, 'content-type': 'application/json' });
+const base = (project: string) => `/v1/${project}/providers/${PROVIDER_ID}/checkpoints`;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'hoard-checkpoints-'));
+  data = path.join(root, 'data');
+  await mkdir(path.join(root, 'providers.d'));
+  await mkdir(data);
+  for (let i = 0; i < 5; i++) await writeFile(path.join(data, `f${i}.txt`), `file ${i}\n`);
+  await writeFile(
+    path.join(root, 'providers.d', 'local.conf'),
+    `[provider]\nname = Local\nid = ${PROVIDER_ID}\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n`,
+  );
+  const entries = await loadProviders({
+    providerDir: path.join(root, 'providers.d'),
+    searchFrom: [import.meta.dirname],
+  });
+  database = await openDatabase('sqlite://');
+  app = await createApiServer({
+    providers: entries.map((e) => e.provider!),
+    authStrategy: 'noauth',
+    database,
+  });
+});
+
+afterAll(async () => {
+  await app.close();
+  await database.close();
+});
+
+async function planIn(project: string): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: `/v1/${project}/plans`,
+    headers: as(project),
+    payload: {
+      plan: {
+        name: 'docs',
+        provider_id: PROVIDER_ID,
+        resources: [{ id: data, type: TYPE, name: 'data' }],
+        parameters: {},
+      },
+    },
+  });
+  return res.json<{ plan: { id: string } }>().plan.id;
+}
+
+/** Polls `url` until `done` holds (the client does the same). */
+async function until<T>(
+  url: string,
+  project: string,
+  done: (status: number, body: T) => boolean,
+): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const res = await app.inject({ method: 'GET', url, headers: as(project) });
+    const body = res.json<T>();
+    if (done(res.statusCode, body)) return body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} never got there`);
+}
+
+describe('checkpoints through the API', () => {
+  it('protects a plan asynchronously, shows and lists it with Karbor keys, then deletes it from the bank', async () => {
+    const planId = await planIn('p1');
+    const created = await app.inject({
+      method: 'POST',
+      url: base('p1'),
+      headers: as('p1'),
+      payload: { checkpoint: { plan_id: planId, 'extra-info': { a: 'b' } } },
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    const checkpoint = created.json<{ checkpoint: Record<string, unknown> & { id: string } }>().checkpoint;
+    expect(checkpoint).toMatchObject({
+      status: 'protecting',
+      project_id: 'p1',
+      extra_info: '{"created_by":"manual"}',
+      protection_plan: { id: planId, name: 'docs' },
+    });
+    expect(JSON.parse(checkpoint['resource_graph'] as string)).toEqual([
+      { '0x0': [TYPE, data, 'data', null] },
+      [],
+    ]);
+    const shown = await until<{ checkpoint: Record<string, unknown> }>(
+      `${base('p1')}/${checkpoint.id}`,
+      'p1',
+      (_s, b) => b.checkpoint['status'] !== 'protecting',
+    );
+    expect(Object.keys(shown.checkpoint).sort()).toEqual([
+      'created_at',
+      'extra_info',
+      'id',
+      'project_id',
+      'protection_plan',
+      'resource_graph',
+      'status',
+    ]);
+    expect(shown.checkpoint).toMatchObject({
+      status: 'available',
+      protection_plan: { id: planId, name: 'docs', provider_id: PROVIDER_ID },
+    });
+    expect(shown.checkpoint['created_at']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const listed = (
+      await app.inject({ method: 'GET', url: `${base('p1')}?plan_id=${planId}`, headers: as('p1') })
+    ).json<{ checkpoints: { id: string }[] }>();
+    expect(listed.checkpoints.map((c) => c.id)).toEqual([checkpoint.id]);
+    expect((await app.inject({ method: 'GET', url: base('p2'), headers: as('p2') })).json()).toEqual({
+      checkpoints: [],
+    });
+    const deleted = await app.inject({
+      method: 'DELETE',
+      url: `${base('p1')}/${checkpoint.id}`,
+      headers: as('p1'),
+    });
+    expect(deleted.json()).toEqual({});
+    await until(`${base('p1')}/${checkpoint.id}`, 'p1', (status) => status === 404);
+    const left = (await readdir(path.join(root, 'bank', 'hoard', 'checkpoints+')).catch(() => [])).filter(
+      (n) => n.includes(checkpoint.id),
+    );
+    expect(left).toEqual([]);
+  });
+
+  it("answers Karbor's faults for unknown plans, providers and checkpoints", async () => {
+    const noPlan = await app.inject({
+      method: 'POST',
+      url: base('p1'),
+      headers: as('p1'),
+      payload: { checkpoint: { plan_id: '11111111-1111-1111-1111-111111111111' } },
+    });
+    expect(noPlan.json()).toEqual({
+      itemNotFound: { code: 404, message: 'Plan 11111111-1111-1111-1111-111111111111 could not be found.' },
+    });
+    const badBody = await app.inject({
+      method: 'POST',
+      url: base('p1'),
+      headers: as('p1'),
+      payload: { checkpoint: { plan_id: 'x' } },
+    });
+    expect(badBody.statusCode).toBe(400);
+    const unknown = await app.inject({
+      method: 'GET',
+      url: `${base('p1')}/22222222-2222-2222-2222-222222222222`,
+      headers: as('p1'),
+    });
+    expect(unknown.json()).toEqual({
+      itemNotFound: {
+        code: 404,
+        message: 'Checkpoint 22222222-2222-2222-2222-222222222222 could not be found.',
+      },
+    });
+    const badId = await app.inject({ method: 'GET', url: `${base('p1')}/nope`, headers: as('p1') });
+    expect(badId.json()).toEqual({ badRequest: { code: 400, message: 'Invalid checkpoint id provided.' } });
+  });
+});
