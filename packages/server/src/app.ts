@@ -7,10 +7,12 @@ import { ApiFault, faultBody } from './faults.js';
 import './requestContext.js';
 import type { OpenDatabase } from './database/openDatabase.js';
 import { PlanStore } from './database/planStore.js';
-import { checkpointRoutes } from './routes/checkpoints.js';
+import { RestoreStore } from './database/restoreStore.js';
+import { checkpointRoutes, protectionServices } from './routes/checkpoints.js';
 import { planRoutes } from './routes/plans.js';
 import { protectableRoutes } from './routes/protectables.js';
 import { providerRoutes } from './routes/providers.js';
+import { restoreRoutes } from './routes/restores.js';
 
 /** Options of {@link createApiServer}. */
 export interface ApiServerOptions {
@@ -117,7 +119,20 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       shutdown.abort();
       await Promise.allSettled([...running]);
     });
-    checkpointRoutes(app, options.providers, plans, logger, running, shutdown.signal);
+    /** Runs an operation after the answer; the server waits for it (or cancels it) on close. */
+    const inBackground = (work: Promise<unknown>) => {
+      const tracked: Promise<unknown> = work
+        .catch((error: unknown) => logger.error('operation failed', { error: messageOf(error) }))
+        .finally(() => running.delete(tracked));
+      running.add(tracked);
+    };
+    const serviceOf = protectionServices(logger);
+    checkpointRoutes(app, options.providers, plans, serviceOf, inBackground, shutdown.signal);
+    const restores = new RestoreStore(options.database.db);
+    // Every restore runs in the server that started it: one still in progress now was cut off.
+    const interrupted = await restores.failInterrupted('the API server stopped while this restore ran');
+    if (interrupted > 0) logger.warn('restores left in progress were marked fail', { count: interrupted });
+    restoreRoutes(app, options.providers, restores, serviceOf, inBackground, shutdown.signal, logger);
   }
   await app.ready();
   return app;

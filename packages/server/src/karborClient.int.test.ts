@@ -3,7 +3,7 @@
  * `hoard serve`, in Karbor's noauth mode: no cloud needed (issue 10's embedded default).
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,6 +137,24 @@ describe('python-karborclient against hoard serve (noauth)', () => {
     const listed = karbor(['checkpoint-list', PROVIDER_ID]);
     expect(listed.out).toMatch(new RegExp(`${id}\\s*\\|\\s*demo\\s*\\|\\s*available`));
     expect(karbor(['checkpoint-list', PROVIDER_ID], 'other').out).not.toContain(id);
+    const target = path.join(root, 'restored');
+    const restore = karbor([
+      'restore-create',
+      PROVIDER_ID,
+      id,
+      '--parameters',
+      `resource_type=Hoard::Local::Directory,target=${target}`,
+    ]);
+    expect(restore.code, restore.err).toBe(0);
+    const restoreId = /\|\s*id\s*\|\s*([0-9a-f-]{36})/.exec(restore.out)![1]!;
+    let restored = '';
+    for (let i = 0; i < 60 && !/status\s*\|\s*(success|fail)/.test(restored); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      restored = karbor(['restore-show', restoreId]).out;
+    }
+    expect(restored).toMatch(/status\s*\|\s*success/);
+    expect(await readFile(path.join(target, 'a.txt'), 'utf8')).toBe('alpha\n');
+    expect(karbor(['restore-list']).out).toContain(restoreId);
     const deleted = karbor(['checkpoint-delete', PROVIDER_ID, id]);
     expect(deleted.code, deleted.err).toBe(0);
     let after = id;

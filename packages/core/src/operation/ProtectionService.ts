@@ -79,6 +79,8 @@ export interface ProtectOptions extends OperationOptions, PlanOptions {
 /** Options of {@link ProtectionService.restore}. */
 export interface RestoreOptions extends OperationOptions {
   checkpointId: string;
+  /** Called once the restore's record is in the bank (`in_progress`), before any hook runs. */
+  onRestoreStarted?(restore: { id: string }): void;
 }
 
 /** Options of {@link ProtectionService.deleteCheckpoint}. */
@@ -608,6 +610,7 @@ export class ProtectionService {
       leaseOwner: held.owner,
     };
     await store.writeRestore(restore);
+    options.onRestoreStarted?.({ id: restore.id });
     const checkpoint: CheckpointView = {
       id: record.id,
       providerId: record.providerId,

@@ -41,6 +41,33 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('plans').execute();
     },
   },
+  '0002_restores': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('restores')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+        .addColumn('provider_id', 'varchar(255)', (c) => c.notNull())
+        .addColumn('checkpoint_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('restore_target', 'varchar(255)')
+        .addColumn('parameters', 'text', (c) => c.notNull())
+        .addColumn('status', 'varchar(64)', (c) => c.notNull())
+        .addColumn('resources_status', 'text')
+        .addColumn('resources_reason', 'text')
+        .addColumn('hoard_restore_id', 'varchar(36)')
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(32)')
+        .execute();
+      await db.schema
+        .createIndex('restores_project_created')
+        .on('restores')
+        .columns(['project_id', 'created_at'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('restores').execute();
+    },
+  },
 };
 
 /** Applies every migration not applied yet, in one lock (two servers starting at once are safe). */

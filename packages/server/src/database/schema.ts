@@ -25,8 +25,28 @@ export interface PlanResourcesTable {
   resource_extra_info: string | null;
 }
 
+/** Karbor's `restores` table; Hoard's own restore record (in the bank) is `hoard_restore_id`. */
+export interface RestoresTable {
+  id: string;
+  project_id: string;
+  provider_id: string;
+  checkpoint_id: string;
+  restore_target: string | null;
+  /** JSON. */
+  parameters: string;
+  status: string;
+  /** JSON or null: resource key → `restoring` / `available` / `error`. */
+  resources_status: string | null;
+  /** JSON or null: resource key → why it failed. */
+  resources_reason: string | null;
+  hoard_restore_id: string | null;
+  created_at: string;
+  updated_at: string | null;
+}
+
 /** The database, as Kysely sees it. */
 export interface Database {
   plans: PlansTable;
   plan_resources: PlanResourcesTable;
+  restores: RestoresTable;
 }

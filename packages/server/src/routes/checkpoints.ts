@@ -76,17 +76,13 @@ function checkpointView(record: CheckpointRecord) {
   };
 }
 
-/** Checkpoints of a provider: create (an asynchronous protect of a plan), list, show, delete. */
-export function checkpointRoutes(
-  app: FastifyInstance,
-  providers: readonly Provider[],
-  plans: PlanStore,
-  logger: Logger,
-  running: Set<Promise<unknown>>,
-  shutdown: AbortSignal,
-): void {
+/** The protection service of a provider (one each, made on first use). */
+export type ServiceOf = (provider: Provider) => Promise<ProtectionService>;
+
+/** One protection service per provider, made on first use. */
+export function protectionServices(logger: Logger): ServiceOf {
   const services = new Map<string, Promise<ProtectionService>>();
-  const serviceOf = (provider: Provider) => {
+  return (provider) => {
     let service = services.get(provider.id);
     if (service === undefined) {
       service = createProtectionService(provider, { logger });
@@ -95,13 +91,17 @@ export function checkpointRoutes(
     }
     return service;
   };
-  /** Runs an operation after the answer; the server waits for it (or cancels it) on close. */
-  const inBackground = (work: Promise<unknown>) => {
-    const tracked = work
-      .catch((error: unknown) => logger.error('operation failed', { error: messageOf(error) }))
-      .finally(() => running.delete(tracked));
-    running.add(tracked);
-  };
+}
+
+/** Checkpoints of a provider: create (an asynchronous protect of a plan), list, show, delete. */
+export function checkpointRoutes(
+  app: FastifyInstance,
+  providers: readonly Provider[],
+  plans: PlanStore,
+  serviceOf: ServiceOf,
+  inBackground: (work: Promise<unknown>) => void,
+  shutdown: AbortSignal,
+): void {
   const ids = (request: FastifyRequest) => {
     const { providerId, checkpointId } = request.params as { providerId: string; checkpointId?: string };
     const provider = providerById(providers, providerId);

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '@hoard/core';
+import type { Expression, Kysely, SqlBool } from 'kysely';
+import type { Database, RestoresTable } from './schema.js';
+
+/** A restore as the API shows it (Karbor's `RestoreViewBuilder.detail`) plus what it keeps. */
+export interface RestoreRow {
+  id: string;
+  project_id: string;
+  provider_id: string;
+  checkpoint_id: string;
+  restore_target: string | null;
+  parameters: Record<string, JsonObject>;
+  status: string;
+  resources_status: Record<string, string> | null;
+  resources_reason: Record<string, string> | null;
+  hoard_restore_id: string | null;
+  created_at: string;
+}
+
+export const RESTORE_SORT_KEYS = ['id', 'status', 'created_at', 'checkpoint_id', 'provider_id'] as const;
+export type RestoreSortKey = (typeof RESTORE_SORT_KEYS)[number];
+
+const rowOf = (r: RestoresTable): RestoreRow => ({
+  id: r.id,
+  project_id: r.project_id,
+  provider_id: r.provider_id,
+  checkpoint_id: r.checkpoint_id,
+  restore_target: r.restore_target,
+  parameters: JSON.parse(r.parameters) as Record<string, JsonObject>,
+  status: r.status,
+  resources_status:
+    r.resources_status === null ? null : (JSON.parse(r.resources_status) as Record<string, string>),
+  resources_reason:
+    r.resources_reason === null ? null : (JSON.parse(r.resources_reason) as Record<string, string>),
+  hoard_restore_id: r.hoard_restore_id,
+  created_at: r.created_at,
+});
+
+/** Restores in the database (Karbor's `restores` table). */
+export class RestoreStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Records a restore `in_progress`. */
+  async create(restore: {
+    projectId: string;
+    providerId: string;
+    checkpointId: string;
+    restoreTarget: string | null;
+    parameters: Record<string, JsonObject>;
+  }): Promise<RestoreRow> {
+    const row: RestoresTable = {
+      id: randomUUID(),
+      project_id: restore.projectId,
+      provider_id: restore.providerId,
+      checkpoint_id: restore.checkpointId,
+      restore_target: restore.restoreTarget,
+      parameters: JSON.stringify(restore.parameters),
+      status: 'in_progress',
+      resources_status: null,
+      resources_reason: null,
+      hoard_restore_id: null,
+      created_at: new Date().toISOString(),
+      updated_at: null,
+    };
+    await this.db.insertInto('restores').values(row).execute();
+    return rowOf(row);
+  }
+
+  /** Changes how a restore stands. */
+  async update(
+    id: string,
+    changes: {
+      status?: string;
+      resourcesStatus?: Record<string, string>;
+      resourcesReason?: Record<string, string>;
+      hoardRestoreId?: string;
+    },
+  ): Promise<void> {
+    await this.db
+      .updateTable('restores')
+      .set({
+        updated_at: new Date().toISOString(),
+        ...(changes.status !== undefined ? { status: changes.status } : {}),
+        ...(changes.resourcesStatus !== undefined
+          ? { resources_status: JSON.stringify(changes.resourcesStatus) }
+          : {}),
+        ...(changes.resourcesReason !== undefined
+          ? { resources_reason: JSON.stringify(changes.resourcesReason) }
+          : {}),
+        ...(changes.hoardRestoreId !== undefined ? { hoard_restore_id: changes.hoardRestoreId } : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** The restore `id` (in `projectId`, when given). */
+  async get(id: string, projectId?: string): Promise<RestoreRow | undefined> {
+    let query = this.db.selectFrom('restores').selectAll().where('id', '=', id);
+    if (projectId !== undefined) query = query.where('project_id', '=', projectId);
+    const row = await query.executeTakeFirst();
+    return row === undefined ? undefined : rowOf(row);
+  }
+
+  /** A page of restores, newest first unless sorted otherwise; `undefined` for an unknown marker. */
+  async list(options: {
+    projectId?: string;
+    status?: string;
+    sort: { key: RestoreSortKey; dir: 'asc' | 'desc' }[];
+    limit: number;
+    offset: number;
+    marker?: string;
+  }): Promise<RestoreRow[] | undefined> {
+    const sort = [...options.sort];
+    if (!sort.some((s) => s.key === 'created_at')) sort.push({ key: 'created_at', dir: 'desc' });
+    if (!sort.some((s) => s.key === 'id')) sort.push({ key: 'id', dir: 'desc' });
+    let query = this.db.selectFrom('restores').selectAll();
+    if (options.projectId !== undefined) query = query.where('project_id', '=', options.projectId);
+    if (options.status !== undefined) query = query.where('status', '=', options.status);
+    if (options.marker !== undefined) {
+      const marker = await this.get(options.marker, options.projectId);
+      if (marker === undefined) return undefined;
+      const values = marker as unknown as Record<RestoreSortKey, string>;
+      query = query.where((eb) =>
+        eb.or(
+          sort.map(
+            (s, i): Expression<SqlBool> =>
+              eb.and([
+                ...sort.slice(0, i).map((p) => eb(p.key, '=', values[p.key])),
+                eb(s.key, s.dir === 'asc' ? '>' : '<', values[s.key]),
+              ]),
+          ),
+        ),
+      );
+    }
+    for (const s of sort) query = query.orderBy(s.key, s.dir);
+    return (await query.limit(options.limit).offset(options.offset).execute()).map(rowOf);
+  }
+
+  /**
+   * Restores left `in_progress` by a server that stopped (this server runs every restore it
+   * starts; one still `in_progress` when it starts is one nobody runs): marked `fail`.
+   */
+  async failInterrupted(reason: string): Promise<number> {
+    const stale = await this.db
+      .selectFrom('restores')
+      .select(['id', 'resources_reason'])
+      .where('status', '=', 'in_progress')
+      .execute();
+    for (const row of stale)
+      await this.update(row.id, {
+        status: 'fail',
+        resourcesReason: {
+          ...(row.resources_reason === null ? {} : JSON.parse(row.resources_reason)),
+          restore: reason,
+        },
+      });
+    return stale.length;
+  }
+}
