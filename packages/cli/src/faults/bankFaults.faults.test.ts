@@ -349,6 +349,7 @@ describe('fault injection: the bank (issue 9)', () => {
   });
 
   it('a real full disk (bank-fs on a 1 MiB tmpfs): the protect fails, nothing is available, everything deletes', async () => {
+    const before = log.violations.length;
     const mountPoint = path.join(root, 'small-bank');
     await mkdir(mountPoint);
     // Needs root, as CI and the dev machines have; a failure here fails loudly.
@@ -381,6 +382,6 @@ describe('fault injection: the bank (issue 9)', () => {
     } finally {
       execFileSync('umount', [mountPoint]);
     }
-    expect(log.violations).toEqual([]);
+    expect(log.violations.slice(before)).toEqual([]);
   });
 });
