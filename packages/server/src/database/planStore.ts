@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '@hoard/core';
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { type Kysely, type SqlBool, sql } from 'kysely';
+import { afterMarker, withTieBreakers } from './keyset.js';
 import type { Database, PlansTable } from './schema.js';
 
 /** A plan's resource as Karbor shows it (`extra_info` only when not empty). */
@@ -92,9 +93,7 @@ export class PlanStore {
 
   /** A page of plans, or `undefined` when the marker is not a visible plan. */
   async list(options: PlanListOptions): Promise<PlanRecord[] | undefined> {
-    const sort = [...options.sort];
-    if (!sort.some((s) => s.key === 'created_at')) sort.push({ key: 'created_at', dir: 'desc' });
-    if (!sort.some((s) => s.key === 'id')) sort.push({ key: 'id', dir: 'desc' });
+    const sort = withTieBreakers(options.sort);
     let query = this.db.selectFrom('plans').selectAll();
     if (options.projectId !== undefined) query = query.where('project_id', '=', options.projectId);
     const { name, description, status } = options.filters;
@@ -109,16 +108,9 @@ export class PlanStore {
         .$if(options.projectId !== undefined, (q) => q.where('project_id', '=', options.projectId!))
         .executeTakeFirst();
       if (marker === undefined) return undefined;
-      // Keyset pagination: rows strictly after the marker in the sort order.
-      query = query.where((eb) => {
-        const after: Expression<SqlBool>[] = sort.map((s, i) =>
-          eb.and([
-            ...sort.slice(0, i).map((p) => eb(p.key, '=', marker[p.key])),
-            eb(s.key, s.dir === 'asc' ? '>' : '<', marker[s.key]),
-          ]),
-        );
-        return eb.or(after);
-      });
+      query = query.where((eb) =>
+        afterMarker(sort, marker, eb, (key, op, value) => eb(key, op, value as string)),
+      );
     }
     for (const s of sort) query = query.orderBy(s.key, s.dir);
     const rows = await query.limit(options.limit).offset(options.offset).execute();

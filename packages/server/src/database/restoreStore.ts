@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '@hoard/core';
-import type { Expression, Kysely, SqlBool } from 'kysely';
+import type { Kysely } from 'kysely';
+import { afterMarker, withTieBreakers } from './keyset.js';
 import type { Database, RestoresTable } from './schema.js';
 
 /** A restore as the API shows it (Karbor's `RestoreViewBuilder.detail`) plus what it keeps. */
@@ -111,9 +112,7 @@ export class RestoreStore {
     offset: number;
     marker?: string;
   }): Promise<RestoreRow[] | undefined> {
-    const sort = [...options.sort];
-    if (!sort.some((s) => s.key === 'created_at')) sort.push({ key: 'created_at', dir: 'desc' });
-    if (!sort.some((s) => s.key === 'id')) sort.push({ key: 'id', dir: 'desc' });
+    const sort = withTieBreakers(options.sort);
     let query = this.db.selectFrom('restores').selectAll();
     if (options.projectId !== undefined) query = query.where('project_id', '=', options.projectId);
     if (options.status !== undefined) query = query.where('status', '=', options.status);
@@ -122,15 +121,7 @@ export class RestoreStore {
       if (marker === undefined) return undefined;
       const values = marker as unknown as Record<RestoreSortKey, string>;
       query = query.where((eb) =>
-        eb.or(
-          sort.map(
-            (s, i): Expression<SqlBool> =>
-              eb.and([
-                ...sort.slice(0, i).map((p) => eb(p.key, '=', values[p.key])),
-                eb(s.key, s.dir === 'asc' ? '>' : '<', values[s.key]),
-              ]),
-          ),
-        ),
+        afterMarker(sort, values, eb, (key, op, value) => eb(key, op, value as string)),
       );
     }
     for (const s of sort) query = query.orderBy(s.key, s.dir);
