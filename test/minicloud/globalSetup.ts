@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The services the integration tests use. */
-export const INTEGRATION_SERVICES = ['keystone', 'swift', 'manila', 'cinder', 'nova'];
+export const INTEGRATION_SERVICES = ['keystone', 'swift', 'manila', 'cinder', 'nova', 'karbor'];
 
 export default function setup(): void {
   if (process.env['HOARD_MINICLOUD'] === 'external') return; // a mini-cloud (or real cloud) managed by hand

@@ -56,4 +56,4 @@ db_create() {
   mariadb -uroot -e "DROP DATABASE IF EXISTS \`$1\`; CREATE DATABASE \`$1\` CHARACTER SET utf8 COLLATE utf8_general_ci;"
 }
 
-ALL_SERVICES="mariadb keystone swift rabbitmq glance placement cinder manila neutron nova"
+ALL_SERVICES="mariadb keystone swift rabbitmq glance placement cinder manila neutron nova karbor"

@@ -116,5 +116,6 @@ export {
   providerDirectory,
 } from './provider/loadProviders.js';
 export type { LoadedProtectionPlugin, Provider, ProviderOptions } from './provider/Provider.js';
+export { type IniEntry, type IniSection, parseIni } from './provider/parseIni.js';
 export { redactSecrets } from './schema/redactSecrets.js';
 export { REDACTED } from './schema/validation.js';

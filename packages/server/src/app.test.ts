@@ -27,7 +27,7 @@ beforeAll(async () => {
   });
   expect(entries.map((e) => e.error?.message)).toEqual([undefined]);
   providers = entries.map((e) => e.provider!);
-  app = await createApiServer({ providers, authStrategy: 'noauth' });
+  app = await createApiServer({ providers, auth: { strategy: 'noauth' } });
 });
 
 afterAll(async () => {

@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { isHoardError, type Logger } from '@hoard/core';
 import { messageOf, type Provider, scrubSecrets, silentLogger } from '@hoard/core/host';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { KeystoneAuth, type KeystoneAuthTokenOptions, UNAUTHORIZED_BODY } from './auth/keystone.js';
 import { noAuthContext } from './auth/noauth.js';
-import { ApiFault, faultBody } from './faults.js';
-import './requestContext.js';
+import { Policy } from './auth/policy.js';
+import { ROUTE_POLICIES } from './auth/routePolicies.js';
 import type { OpenDatabase } from './database/openDatabase.js';
 import { PlanStore } from './database/planStore.js';
 import { RestoreStore } from './database/restoreStore.js';
+import { ApiFault, faultBody } from './faults.js';
+import type { RequestContext } from './requestContext.js';
 import { checkpointRoutes, protectionServices } from './routes/checkpoints.js';
 import { planRoutes } from './routes/plans.js';
 import { protectableRoutes } from './routes/protectables.js';
@@ -18,12 +21,20 @@ import { restoreRoutes } from './routes/restores.js';
 export interface ApiServerOptions {
   /** The providers the API serves (loaded from the provider directory by the host). */
   providers: readonly Provider[];
-  /** Karbor's `auth_strategy`. Only `noauth` so far; the host refuses it off loopback. */
-  authStrategy: 'noauth';
+  /**
+   * Karbor's `auth_strategy`: `keystone` validates every `X-Auth-Token` with Keystone as
+   * `[keystone_authtoken]` says; `noauth` makes every caller an admin (the host refuses it off
+   * loopback).
+   */
+  auth: { strategy: 'noauth' } | { strategy: 'keystone'; keystone: KeystoneAuthTokenOptions };
+  /** The policies (default: Karbor's, {@link DEFAULT_POLICIES}). */
+  policy?: Policy;
   /** Where internal errors are logged (default: nowhere). */
   logger?: Logger;
   /** Largest request body in bytes (default 1 MiB); larger is 413. */
   bodyLimit?: number;
+  /** Default quotas (`quota_plans`, `quota_checkpoints`; default 50 and -1, unlimited). */
+  quotas?: { plans: number; checkpoints: number };
   /** Where plans live (see {@link openDatabase}); without it, plans are not served. */
   database?: OpenDatabase;
 }
@@ -69,15 +80,58 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     return payload;
   });
 
+  // Every /v1 route names the policy rule it enforces; one without is a bug caught at start.
+  const policy = options.policy ?? new Policy();
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1/')) return;
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      if (ROUTE_POLICIES[`${method} ${route.url}`] === undefined)
+        throw new Error(`route ${method} ${route.url} has no policy rule in ROUTE_POLICIES`);
+    }
+  });
+
   // Authentication, then Karbor's check that the URL's project is the caller's.
+  const keystone =
+    options.auth.strategy === 'keystone' ? new KeystoneAuth(options.auth.keystone, logger) : undefined;
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
-    const context = noAuthContext(request, reply);
-    if (context === undefined) return reply;
+    let context: RequestContext | undefined;
+    if (keystone === undefined) {
+      context = noAuthContext(request, reply);
+      if (context === undefined) return reply;
+    } else {
+      const token = request.headers['x-auth-token'];
+      const value = Array.isArray(token) ? token[0] : token;
+      if (value === undefined || value === '') {
+        void reply.code(401).header('WWW-Authenticate', keystone.challenge).send(UNAUTHORIZED_BODY);
+        return reply;
+      }
+      let caller: Omit<RequestContext, 'isAdmin'>;
+      try {
+        caller = await keystone.contextOf(value);
+      } catch (error) {
+        if (error instanceof ApiFault && error.status === 401) {
+          void reply.code(401).header('WWW-Authenticate', keystone.challenge).send(UNAUTHORIZED_BODY);
+          return reply;
+        }
+        throw error;
+      }
+      context = { ...caller, isAdmin: policy.allows('context_is_admin', { ...caller, isAdmin: false }) };
+    }
     request.karborContext = context;
     const projectId = request.url.split('/')[2]?.split('?')[0];
     if (projectId !== undefined && projectId !== '' && projectId !== context.projectId)
       throw new ApiFault(400, 'Malformed request url');
+  });
+  // Then the route's policy rule, on the caller's own project.
+  app.addHook('preHandler', async (request) => {
+    const context = request.karborContext;
+    if (context === undefined) return;
+    const url = request.routeOptions.url;
+    if (url === undefined || !url.startsWith('/v1/')) return;
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    policy.enforce(ROUTE_POLICIES[`${method} ${url}`] ?? 'no rule', context);
   });
 
   app.setErrorHandler((error, request, reply) => {

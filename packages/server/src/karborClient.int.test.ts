@@ -2,66 +2,43 @@
  * The real python-karborclient (Debian's python3-karborclient 2.1.0) against the real
  * `hoard serve`, in Karbor's noauth mode: no cloud needed (issue 10's embedded default).
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureKarborClient, type HoardServe, runClient, startHoardServe } from './testing/hoardServe.js';
 
-const HOARD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/dist/bin.js');
 const PROVIDER_ID = 'cf56bd3e-97a7-4078-b6d5-f36246333fd9';
-let server: ChildProcess;
+let server: HoardServe;
 let url: string;
 let root: string;
 
 /** Runs `karbor` in noauth mode as project `project`. */
 function karbor(args: string[], project = 'demo', urlProject = project) {
-  const result = spawnSync(
-    'karbor',
-    [
-      '--os-no-client-auth',
-      '--karbor-url',
-      `${url}/v1/${urlProject}`,
-      '--os-auth-token',
-      `admin:${project}`,
-      ...args,
-    ],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  return { code: result.status, out: result.stdout, err: result.stderr };
+  return runClient('karbor', [
+    '--os-no-client-auth',
+    '--karbor-url',
+    `${url}/v1/${urlProject}`,
+    '--os-auth-token',
+    `admin:${project}`,
+    ...args,
+  ]);
 }
 
 beforeAll(async () => {
-  // The mini-cloud's setup has run apt-get update; the client is installed once per machine.
-  if (spawnSync('sh', ['-c', 'command -v karbor']).status !== 0)
-    execFileSync('apt-get', ['install', '-y', '-q', 'python3-karborclient'], {
-      stdio: 'ignore',
-      timeout: 300_000,
-    });
+  ensureKarborClient();
   root = await mkdtemp(path.join(tmpdir(), 'hoard-serve-'));
   await mkdir(path.join(root, 'providers.d'));
   await writeFile(
     path.join(root, 'providers.d', 'local.conf'),
     `[provider]\nname = Local\ndescription = Local directories\nid = ${PROVIDER_ID}\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n`,
   );
-  server = spawn(process.execPath, [HOARD, 'serve', '--port', '0', '--json'], { cwd: root });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      try {
-        resolve((JSON.parse(out) as { url: string }).url);
-      } catch {
-        // not whole yet
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`hoard serve exited ${code}: ${out}`)));
-  });
+  server = await startHoardServe(root, ['--port', '0']);
+  url = server.url;
 });
 
-afterAll(() => {
-  server?.kill('SIGTERM');
+afterAll(async () => {
+  await server?.stop();
 });
 
 describe('python-karborclient against hoard serve (noauth)', () => {

@@ -3,8 +3,10 @@ export interface RequestContext {
   userId: string;
   projectId: string;
   roles: readonly string[];
-  /** Karbor's `context_is_admin` (`role:admin`), or every noauth caller. */
+  /** Karbor's `context_is_admin` policy (by default `role:admin`); every noauth caller is one. */
   isAdmin: boolean;
+  /** Keystone's `is_admin_project` of the token (true when Keystone names no admin project). */
+  isAdminProject: boolean;
 }
 
 declare module 'fastify' {

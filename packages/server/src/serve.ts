@@ -3,23 +3,30 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HoardError, type Logger } from '@hoard/core';
 import { loadProviders, type Provider, silentLogger } from '@hoard/core/host';
-import { createApiServer } from './app.js';
+import { type ApiServerOptions, createApiServer } from './app.js';
+import { Policy, readPolicyFile } from './auth/policy.js';
+import { defaultServerConfig, readServerConfig } from './config/serverConfig.js';
 import { openDatabase } from './database/openDatabase.js';
 
 /** This package's directory: plugins installed beside it are found. */
 const SERVER_PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Options of {@link serve}: Karbor's option names in comments. */
+/**
+ * Options of {@link serve}: a `hoard.conf` and what overrides it (the command line's flags).
+ * Without a file, the embedded defaults ({@link defaultServerConfig}).
+ */
 export interface ServeOptions {
-  /** `osapi_karbor_listen` (default 127.0.0.1). */
+  /** `hoard.conf` to read (default: none, the embedded defaults). */
+  configFile?: string;
+  /** Overrides `osapi_karbor_listen`. */
   listen?: string;
-  /** `osapi_karbor_listen_port` (default 8799; 0 picks a free port). */
+  /** Overrides `osapi_karbor_listen_port` (0 picks a free port). */
   port?: number;
-  /** `auth_strategy` (default and, so far, only `noauth`). */
-  authStrategy?: 'noauth';
-  /** The provider directory (default `./providers.d`). */
+  /** Overrides `auth_strategy` (keystone needs `[keystone_authtoken]` in the file). */
+  authStrategy?: 'noauth' | 'keystone';
+  /** Overrides `provider_config_dir`. */
   providerDir?: string;
-  /** `[database] connection` (default `sqlite:///hoard.db`, in the working directory). */
+  /** Overrides `[database] connection`. */
   databaseUrl?: string;
   /** Where plugin packages are looked for (default: the working directory, then beside this package). */
   searchFrom?: readonly string[];
@@ -33,6 +40,10 @@ export interface ServeResult {
   url: string;
   /** The database, its password hidden. */
   database: string;
+  /** `noauth` or `keystone`. */
+  authStrategy: 'noauth' | 'keystone';
+  /** Options of the config file that were ignored, each with its file and line. */
+  warnings: readonly string[];
   /** The providers served. */
   providers: readonly Provider[];
   /** Provider files that could not be loaded, each with why. */
@@ -53,41 +64,62 @@ export function isLoopback(host: string): boolean {
  * @throws `SERVER_CONFIG_INVALID` when `noauth` is asked for on an address that is not loopback
  */
 export async function serve(options: ServeOptions = {}): Promise<ServeResult> {
-  const listen = options.listen ?? '127.0.0.1';
-  const authStrategy = options.authStrategy ?? 'noauth';
-  if (authStrategy === 'noauth' && !isLoopback(listen)) {
+  const config =
+    options.configFile !== undefined ? await readServerConfig(options.configFile) : defaultServerConfig();
+  const listen = options.listen ?? config.listen;
+  const strategy = options.authStrategy ?? config.auth.strategy;
+  if (strategy === 'keystone' && config.auth.strategy !== 'keystone')
+    throw new HoardError(
+      'SERVER_CONFIG_INVALID',
+      `auth_strategy = keystone needs a [keystone_authtoken] section (auth_url, username, password, ...) in ${options.configFile ?? 'a hoard.conf given with --config'}`,
+    );
+  const auth: ApiServerOptions['auth'] = strategy === 'noauth' ? { strategy } : config.auth;
+  if (strategy === 'noauth' && !isLoopback(listen)) {
     throw new HoardError(
       'SERVER_CONFIG_INVALID',
       `auth_strategy = noauth makes every caller an admin; it is refused on ${listen}, which is not a loopback address (listen on 127.0.0.1, or use auth_strategy = keystone)`,
     );
   }
+  const policy = config.policyFile !== undefined ? await readPolicyFile(config.policyFile) : new Policy();
   const entries = await loadProviders({
     searchFrom: options.searchFrom ?? [process.cwd(), SERVER_PACKAGE_DIR],
-    ...(options.providerDir !== undefined ? { providerDir: options.providerDir } : {}),
+    providerDir: options.providerDir ?? config.providerDir,
   });
   const providers = entries.flatMap((e) => (e.enabled && e.provider !== undefined ? [e.provider] : []));
   const problems = entries.flatMap((e) =>
     e.error !== undefined ? [{ file: e.file, message: e.error.message }] : [],
   );
-  const database = await openDatabase(options.databaseUrl ?? 'sqlite:///hoard.db');
-  const app = await createApiServer({
-    providers,
-    authStrategy,
-    database,
-    logger: options.logger ?? silentLogger,
-  });
+  const database = await openDatabase(options.databaseUrl ?? config.databaseUrl);
+  let app: Awaited<ReturnType<typeof createApiServer>>;
   try {
-    await app.listen({ host: listen, port: options.port ?? 8799 });
+    app = await createApiServer({
+      providers,
+      auth,
+      policy,
+      database,
+      bodyLimit: config.maxRequestBodySize,
+      quotas: config.quotas,
+      logger: options.logger ?? silentLogger,
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const port = options.port ?? config.port;
+  try {
+    await app.listen({ host: listen, port });
   } catch (error) {
     await database.close();
     throw error;
   }
   const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8799);
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
   const host = listen.includes(':') && !listen.startsWith('[') ? `[${listen}]` : listen;
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${host}:${bound}`,
     database: database.description,
+    authStrategy: strategy,
+    warnings: config.warnings,
     providers,
     problems,
     close: async () => {

@@ -27,40 +27,54 @@ async function loadServerPackage(): Promise<ServerPackage> {
   }
 }
 
+/** `hoard serve`'s flags: each overrides its option in the config file. */
+interface ServeCommandOptions {
+  config?: string;
+  listen?: string;
+  port?: string;
+  authStrategy?: 'noauth' | 'keystone';
+  database?: string;
+}
+
 /** `hoard serve`: Karbor's v1 REST API until SIGINT or SIGTERM. */
-export async function serveCommand(
-  context: CommandContext,
-  options: { listen: string; port: string; database?: string },
-): Promise<number> {
-  const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
+export async function serveCommand(context: CommandContext, options: ServeCommandOptions): Promise<number> {
+  const port = options.port === undefined ? undefined : Number(options.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
     throw usageError(`--port must be a port number (0-65535), not '${options.port}'`);
   const { serve } = await loadServerPackage();
   const server = await serve({
-    listen: options.listen,
-    port,
-    authStrategy: 'noauth',
+    ...(options.config !== undefined ? { configFile: options.config } : {}),
+    ...(options.listen !== undefined ? { listen: options.listen } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(options.authStrategy !== undefined ? { authStrategy: options.authStrategy } : {}),
     searchFrom: [process.cwd(), CLI_PACKAGE_DIR],
     ...(options.database !== undefined ? { databaseUrl: options.database } : {}),
     logger: loggerFor(context),
     ...(context.providerDir !== undefined ? { providerDir: context.providerDir } : {}),
   });
   const project = 'demo';
-  const clientCommand = `karbor --os-no-client-auth --karbor-url ${server.url}/v1/${project} --os-auth-token admin:${project} provider-list`;
+  const clientCommand =
+    server.authStrategy === 'noauth'
+      ? `karbor --os-no-client-auth --karbor-url ${server.url}/v1/${project} --os-auth-token admin:${project} provider-list`
+      : `karbor --os-cloud <cloud> provider-list   (once the catalog has data-protect at ${server.url}/v1/%(project_id)s, see docs/api.md)`;
   if (context.json) {
     printJson(context.io, {
       url: server.url,
-      authStrategy: 'noauth',
+      authStrategy: server.authStrategy,
       database: server.database,
       providers: server.providers.map((p) => ({ id: p.id, name: p.name })),
       problems: server.problems,
+      warnings: server.warnings,
       client: clientCommand,
     });
   } else {
     const lines = [
-      `Hoard API (Karbor v1, auth_strategy = noauth) listening on ${server.url} with ${server.providers.length} provider(s), database ${server.database}`,
+      `Hoard API (Karbor v1, auth_strategy = ${server.authStrategy}) listening on ${server.url} with ${server.providers.length} provider(s), database ${server.database}`,
+      ...server.warnings.map((w) => `  ${w}`),
       ...server.problems.map((p) => `  provider file ${p.file} not loaded: ${p.message}`),
-      'Point python-karborclient at it (any project id; the token is user:project):',
+      server.authStrategy === 'noauth'
+        ? 'Point python-karborclient at it (any project id; the token is user:project):'
+        : 'Point python-karborclient at it with a Keystone login:',
       `  ${clientCommand}`,
       'Stop with Ctrl-C.',
     ];
@@ -82,9 +96,19 @@ export function registerServe(program: Command, run: CommandRunner): void {
       "serve OpenStack Karbor's v1 REST API over the providers (python-karborclient works against it)",
     )
     .addOption(
-      new Option('--listen <host>', 'address to listen on (osapi_karbor_listen)').default('127.0.0.1'),
+      new Option(
+        '--config <file>',
+        'hoard.conf (INI, Karbor option names; default: none, noauth on 127.0.0.1:8799 with SQLite here)',
+      ).env('HOARD_CONFIG'),
     )
-    .addOption(new Option('--port <port>', 'port (osapi_karbor_listen_port; 0 picks one)').default('8799'))
+    .addOption(new Option('--listen <host>', 'address to listen on (osapi_karbor_listen; default 127.0.0.1)'))
+    .addOption(new Option('--port <port>', 'port (osapi_karbor_listen_port; default 8799; 0 picks one)'))
+    .addOption(
+      new Option(
+        '--auth-strategy <strategy>',
+        'auth_strategy: keystone (needs [keystone_authtoken]) or noauth',
+      ).choices(['keystone', 'noauth']),
+    )
     .addOption(
       new Option(
         '--database <url>',
@@ -94,7 +118,7 @@ export function registerServe(program: Command, run: CommandRunner): void {
     .addOption(providerDirOption())
     .addOption(logLevelOption())
     .addOption(jsonOption())
-    .action((opts: { listen: string; port: string; database?: string }, command: Command) =>
+    .action((opts: ServeCommandOptions, command: Command) =>
       run(command, (context) => serveCommand(context, opts)),
     );
 }

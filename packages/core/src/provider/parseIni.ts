@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors/codes.js';
 import { HoardError } from '../errors/HoardError.js';
 
 /** One `key = value` line of an INI file. */
@@ -21,9 +22,15 @@ export interface IniSection {
  * (`plugin =` once per plugin, order kept) and the line of every key for error messages.
  * Supports `[section]`, `key = value` or `key: value`, `#` and `;` comment lines, and
  * indented continuation lines (appended with a newline, as oslo.config does).
- * @throws `PROVIDER_CONFIG_INVALID` with file and line on a malformed line
+ * Hosts read their own INI files with it too (`hoard serve`'s `hoard.conf`), naming their own
+ * error code.
+ * @throws `errorCode` (default `PROVIDER_CONFIG_INVALID`) with file and line on a malformed line
  */
-export function parseIni(text: string, file: string): IniSection[] {
+export function parseIni(
+  text: string,
+  file: string,
+  errorCode: Extract<ErrorCode, `${string}_CONFIG_INVALID`> = 'PROVIDER_CONFIG_INVALID',
+): IniSection[] {
   const sections: IniSection[] = [];
   let current: IniSection | undefined;
   let last: IniEntry | undefined;
@@ -43,7 +50,7 @@ export function parseIni(text: string, file: string): IniSection[] {
     if (header) {
       const name = header[1]!.trim();
       if (name === '')
-        throw new HoardError('PROVIDER_CONFIG_INVALID', `${file}:${line}: empty section name`, {
+        throw new HoardError(errorCode, `${file}:${line}: empty section name`, {
           file,
           line,
         });
@@ -58,7 +65,7 @@ export function parseIni(text: string, file: string): IniSection[] {
     const match = /^([^=:\s][^=:]*?)\s*[=:]\s*(.*)$/.exec(trimmed);
     if (!match) {
       throw new HoardError(
-        'PROVIDER_CONFIG_INVALID',
+        errorCode,
         `${file}:${line}: expected "key = value" or "[section]", got ${JSON.stringify(trimmed.slice(0, 80))}`,
         {
           file,
@@ -67,14 +74,10 @@ export function parseIni(text: string, file: string): IniSection[] {
       );
     }
     if (current === undefined) {
-      throw new HoardError(
-        'PROVIDER_CONFIG_INVALID',
-        `${file}:${line}: key '${match[1]}' is outside any [section]`,
-        {
-          file,
-          line,
-        },
-      );
+      throw new HoardError(errorCode, `${file}:${line}: key '${match[1]}' is outside any [section]`, {
+        file,
+        line,
+      });
     }
     last = { key: match[1]!, value: match[2]!, line };
     current.entries.push(last);

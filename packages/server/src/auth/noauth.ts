@@ -25,7 +25,7 @@ export function noAuthContext(request: FastifyRequest, reply: FastifyReply): Req
   const colon = token.indexOf(':');
   const userId = colon < 0 ? token : token.slice(0, colon);
   const projectId = colon < 0 ? token : token.slice(colon + 1) || userId;
-  return { userId, projectId, roles: ['admin'], isAdmin: true };
+  return { userId, projectId, roles: ['admin'], isAdmin: true, isAdminProject: true };
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

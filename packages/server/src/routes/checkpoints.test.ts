@@ -33,7 +33,7 @@ beforeAll(async () => {
   database = await openDatabase('sqlite://');
   app = await createApiServer({
     providers: entries.map((e) => e.provider!),
-    authStrategy: 'noauth',
+    auth: { strategy: 'noauth' },
     database,
   });
 });

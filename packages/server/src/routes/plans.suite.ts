@@ -37,7 +37,7 @@ export function planRouteTests(label: string, open: (scratch: string) => Promise
       database = await open(root);
       app = await createApiServer({
         providers: entries.map((e) => e.provider!),
-        authStrategy: 'noauth',
+        auth: { strategy: 'noauth' },
         database,
       });
     });
