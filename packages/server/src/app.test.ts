@@ -166,4 +166,26 @@ describe('the API server (Karbor v1)', () => {
       code: 'SERVER_CONFIG_INVALID',
     });
   });
+
+  it("answers triggers, scheduled operations and operation logs with Karbor's shapes before the engine exists", async () => {
+    const get = (url: string) => app.inject({ method: 'GET', url, headers: token });
+    expect((await get('/v1/p1/triggers')).json()).toEqual({ triggers: [] });
+    expect((await get('/v1/p1/scheduled_operations')).json()).toEqual({ operations: [] });
+    expect((await get('/v1/p1/operation_logs')).json()).toEqual({ operation_logs: [] });
+    expect((await get('/v1/p1/triggers/nope')).json()).toEqual({
+      badRequest: { code: 400, message: 'Invalid trigger id provided.' },
+    });
+    const id = '2a9ce1f3-cc1a-4516-9435-0ebb13caa398';
+    expect((await get(`/v1/p1/scheduled_operations/${id}`)).json()).toEqual({
+      itemNotFound: { code: 404, message: `Scheduled Operation ${id} could not be found.` },
+    });
+    const create = await app.inject({
+      method: 'POST',
+      url: '/v1/p1/triggers',
+      headers: token,
+      payload: { trigger_info: { name: 't', type: 'time', properties: {} } },
+    });
+    expect(create.statusCode).toBe(503);
+    expect(create.json()).toMatchObject({ serviceUnavailable: { code: 503 } });
+  });
 });

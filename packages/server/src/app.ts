@@ -6,16 +6,23 @@ import { KeystoneAuth, type KeystoneAuthTokenOptions, UNAUTHORIZED_BODY } from '
 import { noAuthContext } from './auth/noauth.js';
 import { Policy } from './auth/policy.js';
 import { ROUTE_POLICIES } from './auth/routePolicies.js';
+import { DEFAULT_QUOTAS } from './config/serverConfig.js';
 import type { OpenDatabase } from './database/openDatabase.js';
 import { PlanStore } from './database/planStore.js';
+import { QuotaStore } from './database/quotaStore.js';
 import { RestoreStore } from './database/restoreStore.js';
+import { ServiceStore } from './database/serviceStore.js';
 import { ApiFault, faultBody } from './faults.js';
+import { KeyedLock } from './keyedLock.js';
 import type { RequestContext } from './requestContext.js';
-import { checkpointRoutes, protectionServices } from './routes/checkpoints.js';
+import { checkpointRoutes, countCheckpoints, protectionServices } from './routes/checkpoints.js';
+import { operationEngineRoutes } from './routes/operationEngine.js';
 import { planRoutes } from './routes/plans.js';
 import { protectableRoutes } from './routes/protectables.js';
 import { providerRoutes } from './routes/providers.js';
+import { quotaRoutes } from './routes/quotas.js';
 import { restoreRoutes } from './routes/restores.js';
+import { serviceRoutes } from './routes/services.js';
 
 /** Options of {@link createApiServer}. */
 export interface ApiServerOptions {
@@ -161,10 +168,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     };
   });
   providerRoutes(app, options.providers);
+  operationEngineRoutes(app);
   protectableRoutes(app, options.providers, logger);
   if (options.database !== undefined) {
     const plans = new PlanStore(options.database.db);
-    planRoutes(app, options.providers, plans, logger);
+    const quotas = new QuotaStore(options.database.db, options.quotas ?? { ...DEFAULT_QUOTAS });
+    const quotaLock = new KeyedLock();
+    planRoutes(app, options.providers, plans, quotas, quotaLock, logger);
     // Operations run after their answer; closing the server cancels them (each checkpoint ends
     // `error`, reason `cancelled`, and can be resumed or deleted) and waits for them to stop.
     const running = new Set<Promise<unknown>>();
@@ -181,7 +191,27 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       running.add(tracked);
     };
     const serviceOf = protectionServices(logger);
-    checkpointRoutes(app, options.providers, plans, serviceOf, inBackground, shutdown.signal);
+    const checkpointsInUse = (projectId: string) => countCheckpoints(options.providers, serviceOf, projectId);
+    checkpointRoutes(
+      app,
+      options.providers,
+      plans,
+      serviceOf,
+      inBackground,
+      shutdown.signal,
+      quotas,
+      quotaLock,
+      checkpointsInUse,
+    );
+    // This server runs operations: it is Karbor's karbor-protection service, listed with its heartbeat.
+    const services = new ServiceStore(options.database.db);
+    const registration = await services.register('karbor-protection');
+    app.addHook('onClose', async () => registration.stop());
+    serviceRoutes(app, services);
+    quotaRoutes(app, quotas, async (projectId) => ({
+      plans: await plans.count(projectId),
+      checkpoints: await checkpointsInUse(projectId),
+    }));
     const restores = new RestoreStore(options.database.db);
     // Every restore runs in the server that started it: one still in progress now was cut off.
     const interrupted = await restores.failInterrupted('the API server stopped while this restore ran');

@@ -5,7 +5,13 @@
  */
 export { type ApiServerOptions, createApiServer } from './app.js';
 export type { KeystoneAuthTokenOptions } from './auth/keystone.js';
-export { DEFAULT_POLICIES, Policy, type PolicyContext, type PolicyTarget, readPolicyFile } from './auth/policy.js';
+export {
+  DEFAULT_POLICIES,
+  Policy,
+  type PolicyContext,
+  type PolicyTarget,
+  readPolicyFile,
+} from './auth/policy.js';
 export { defaultServerConfig, readServerConfig, type ServerConfig } from './config/serverConfig.js';
 export { type OpenDatabase, openDatabase } from './database/openDatabase.js';
 export type { RequestContext } from './requestContext.js';

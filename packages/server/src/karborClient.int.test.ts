@@ -111,6 +111,12 @@ describe('python-karborclient against hoard serve (noauth)', () => {
     }
     expect(shown).toMatch(/status\s*\|\s*available/);
     expect(shown).toContain(planId);
+    const reset = karbor(['checkpoint-reset-state', PROVIDER_ID, id]);
+    expect(reset.code, reset.err).toBe(0);
+    expect(karbor(['checkpoint-show', PROVIDER_ID, id]).out).toMatch(/status\s*\|\s*error/);
+    const back = karbor(['checkpoint-reset-state', PROVIDER_ID, id, '--available']);
+    expect(back.code, back.err).toBe(0);
+    expect(karbor(['checkpoint-show', PROVIDER_ID, id]).out).toMatch(/status\s*\|\s*available/);
     const listed = karbor(['checkpoint-list', PROVIDER_ID]);
     expect(listed.out).toMatch(new RegExp(`${id}\\s*\\|\\s*demo\\s*\\|\\s*available`));
     expect(karbor(['checkpoint-list', PROVIDER_ID], 'other').out).not.toContain(id);

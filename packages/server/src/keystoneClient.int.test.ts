@@ -126,11 +126,25 @@ describe('hoard serve with auth_strategy = keystone', () => {
     expect(server.output()).not.toContain(tokens['demo']!.value);
   });
 
-  it("refuses another project's URL and admin-only policies for a member", async () => {
+  it("refuses another project's URL and admin-only policies (services, quota updates) for a member", async () => {
     const { value } = tokens['demo']!;
     const other = await api('GET', `/v1/${tokens['alt']!.projectId}/plans`, value);
     expect(other.status).toBe(400);
     expect(other.json).toEqual({ badRequest: { code: 400, message: 'Malformed request url' } });
+    // admin_api rules: services and quota updates are for admins.
+    const services = karbor('demo', ['service-list']);
+    expect(services.code).not.toBe(0);
+    expect(services.err).toContain("Policy doesn't allow service:get_all to be performed. (HTTP 403)");
+    expect(karbor('admin', ['service-list']).out).toMatch(/karbor-protection.*enabled.*up/);
+    const demo = tokens['demo']!.projectId;
+    const update = karbor('demo', ['quota-update', demo, '--plans', '500']);
+    expect(update.err).toContain('(HTTP 403)');
+    // quota-show reads the token's own project; another project's quotas are not a member's.
+    expect(karbor('demo', ['quota-show']).out).toMatch(/plans\s*\|\s*50/);
+    expect((await api('GET', `/v1/${demo}/quotas/${tokens['alt']!.projectId}`, tokens['demo']!.value)).status).toBe(403);
+    const adminUpdate = karbor('admin', ['quota-update', demo, '--plans', '40']);
+    expect(adminUpdate.code, adminUpdate.err).toBe(0);
+    expect(karbor('demo', ['quota-show', '--detail']).out).toMatch(/limit = 40/);
   });
 
   it('karbor CLI through the catalog: plan, checkpoint, restore; alt sees none of it', async () => {

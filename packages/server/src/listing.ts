@@ -141,3 +141,13 @@ export function allTenantsOf(query: Query, isAdmin: boolean): boolean {
 export function isUuidLike(id: string): boolean {
   return /^[0-9a-f]{32}$/i.test(id.replace(/-/g, '')) && /^[0-9a-f-]+$/i.test(id);
 }
+
+/**
+ * A time as Karbor's oslo jsonutils writes a database time: ISO 8601 in UTC without zone, to
+ * the microsecond (`2017-07-28T08:43:22.000000`).
+ */
+export function karborTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.toISOString().slice(0, 19)}.${String(date.getUTCMilliseconds()).padStart(3, '0')}000`;
+}

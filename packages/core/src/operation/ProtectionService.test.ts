@@ -195,6 +195,44 @@ describe('ProtectionService', () => {
     });
   });
 
+  it("resets an available checkpoint to error and back, never a half-written one to available", async () => {
+    const { service } = await setup();
+    const good = await service.protect({ resources: [server] });
+    const broken = await service.resetCheckpointStatus(good.id, 'error');
+    expect(broken).toMatchObject({ status: 'error', reason: 'reset' });
+    await expect(service.restore({ checkpointId: good.id })).rejects.toMatchObject({
+      code: 'CHECKPOINT_NOT_AVAILABLE',
+    });
+    const again = await service.resetCheckpointStatus(good.id, 'available');
+    expect(again.status).toBe('available');
+    expect(again.reason).toBeUndefined();
+    expect((await service.restore({ checkpointId: good.id })).status).toBe('success');
+
+    const { service: failing } = await setup(
+      volumePlugin({
+        hooks: {
+          protect: {
+            main: async (context) => {
+              if (context.resource.id === 's1-v2') throw new Error('backup quota exceeded');
+              context.setSavedInfo({ backupId: 'ok' });
+            },
+          },
+        },
+      }),
+    );
+    const half = await failing.protect({ resources: [server] });
+    expect(half.status).toBe('error');
+    await expect(failing.resetCheckpointStatus(half.id, 'available')).rejects.toMatchObject({
+      code: 'CHECKPOINT_NOT_AVAILABLE',
+      message: expect.stringMatching(/resources were not protected \(.*Test::Volume#s1-v2/),
+    });
+    expect((await failing.getCheckpoint(half.id)).status).toBe('error');
+    await failing.deleteCheckpoint({ checkpointId: half.id });
+    await expect(failing.resetCheckpointStatus(half.id, 'error')).rejects.toMatchObject({
+      code: 'CHECKPOINT_NOT_FOUND',
+    });
+  });
+
   it('a hook that hangs times out and the checkpoint is not available', async () => {
     const { service } = await setup(
       volumePlugin({ hookTimeoutMs: 100, hooks: { protect: { main: () => new Promise(() => {}) } } }),

@@ -785,6 +785,47 @@ export class ProtectionService {
     };
   }
 
+  /**
+   * Karbor's checkpoint reset-state: marks an `available` checkpoint `error` (reason `reset`),
+   * or an `error` one `available` again.
+   *
+   * @remarks Beyond Karbor, which resets any of its states blindly: `available` is only given back
+   * to a checkpoint whose every resource was protected (an `error` that came after the data was
+   * whole, e.g. a reset or a cancel at the very end), never to a half-written one; and nothing is
+   * reset while a protect, resume or delete holds its lease. A crash leaves the old or the new
+   * `status.json` (one object written whole).
+   * @throws `CHECKPOINT_NOT_AVAILABLE` when the checkpoint is in another state or has unprotected
+   *   resources; `CHECKPOINT_IN_USE` while an operation holds it; `CHECKPOINT_NOT_FOUND`
+   */
+  async resetCheckpointStatus(id: string, status: 'available' | 'error'): Promise<CheckpointRecord> {
+    const record = await this.checkpoints.get(id);
+    if (record.status !== 'available' && record.status !== 'error')
+      throw new HoardError(
+        'CHECKPOINT_NOT_AVAILABLE',
+        `Checkpoint ${id} is ${record.status}; only an available or error checkpoint can be reset`,
+      );
+    if (status === 'available' && record.status === 'error') {
+      const keys = Object.keys(record.resources);
+      const unprotected = keys.filter((k) => record.resources[k]!.status !== 'done');
+      if (keys.length === 0 || unprotected.length > 0)
+        throw new HoardError(
+          'CHECKPOINT_NOT_AVAILABLE',
+          `Checkpoint ${id} cannot be made available: ${keys.length === 0 ? 'it records no protected resource' : `${unprotected.length} of ${keys.length} resources were not protected (${unprotected.slice(0, 3).join(', ')}${unprotected.length > 3 ? ', ...' : ''})`}; resume it or protect again`,
+        );
+    }
+    for (const owner of [leaseOwners.protect(id), leaseOwners.delete(id)])
+      if (await this.bank.isLeaseValid(owner))
+        throw new HoardError('CHECKPOINT_IN_USE', `Checkpoint ${id} is in use by an operation; try again later`);
+    const { reason: _reason, error, ...rest } = statusRecordOf(record);
+    await this.checkpoints.writeStatus(id, {
+      ...rest,
+      status,
+      ...(status === 'error' ? { reason: 'reset', ...(error !== undefined ? { error } : {}) } : {}),
+      updatedAt: new Date().toISOString(),
+    });
+    return this.checkpoints.get(id);
+  }
+
   /** Lists checkpoints newest first (of one project or plan, through the bank's indices). */
   listCheckpoints(
     options: { limit?: number; marker?: string; projectId?: string; planId?: string } = {},

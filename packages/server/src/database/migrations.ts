@@ -68,6 +68,40 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('restores').execute();
     },
   },
+  '0003_quotas_services': {
+    async up(db: Kysely<unknown>) {
+      for (const [table, key] of [
+        ['quotas', 'project_id'],
+        ['quota_classes', 'class_name'],
+      ] as const) {
+        await db.schema
+          .createTable(table)
+          .addColumn(key, 'varchar(255)', (c) => c.notNull())
+          .addColumn('resource', 'varchar(255)', (c) => c.notNull())
+          .addColumn('hard_limit', 'integer', (c) => c.notNull())
+          .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${table}_pk`, [key, 'resource'])
+          .execute();
+      }
+      await db.schema
+        .createTable('services')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('host', 'varchar(255)', (c) => c.notNull())
+        .addColumn('binary', 'varchar(255)', (c) => c.notNull())
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('disabled_reason', 'varchar(255)')
+        .addColumn('report_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(32)')
+        .addUniqueConstraint('services_host_binary', ['host', 'binary'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('services').execute();
+      await db.schema.dropTable('quota_classes').execute();
+      await db.schema.dropTable('quotas').execute();
+    },
+  },
 };
 
 /** Applies every migration not applied yet, in one lock (two servers starting at once are safe). */

@@ -44,9 +44,41 @@ export interface RestoresTable {
   updated_at: string | null;
 }
 
+/** Karbor's `quotas`: a project's own limit of one resource (`plans`, `checkpoints`). */
+export interface QuotasTable {
+  project_id: string;
+  resource: string;
+  hard_limit: number;
+  updated_at: string;
+}
+
+/** Karbor's `quota_classes`: the limits of a class; class `default` overrides the config defaults. */
+export interface QuotaClassesTable {
+  class_name: string;
+  resource: string;
+  hard_limit: number;
+  updated_at: string;
+}
+
+/** Karbor's `services`: each process that runs operations, with its heartbeat. */
+export interface ServicesTable {
+  id: Generated<number>;
+  host: string;
+  binary: string;
+  /** 0 or 1. */
+  disabled: number;
+  disabled_reason: string | null;
+  report_count: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
 /** The database, as Kysely sees it. */
 export interface Database {
   plans: PlansTable;
   plan_resources: PlanResourcesTable;
   restores: RestoresTable;
+  quotas: QuotasTable;
+  quota_classes: QuotaClassesTable;
+  services: ServicesTable;
 }

@@ -208,6 +208,77 @@ describe('checkpoints through the API', () => {
     expect(left).toEqual([]);
   });
 
+  it('resets a checkpoint to error and back to available (os-resetState)', async () => {
+    const planId = await planIn('p3');
+    const created = await app.inject({
+      method: 'POST',
+      url: base('p3'),
+      headers: as('p3'),
+      payload: { checkpoint: { plan_id: planId } },
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    const id = created.json<{ checkpoint: { id: string } }>().checkpoint.id;
+    const url = `${base('p3')}/${id}`;
+    await until<{ checkpoint: { status: string } }>(
+      url,
+      'p3',
+      (_s, b) => b.checkpoint.status === 'available',
+    );
+    const reset = (state: unknown, project = 'p3') =>
+      app.inject({
+        method: 'PUT',
+        url: `${base(project)}/${id}`,
+        headers: as(project),
+        payload: { 'os-resetState': { state } },
+      });
+    const toError = await reset('error');
+    expect(toError.statusCode).toBe(200);
+    expect(toError.json()).toEqual({});
+    const shown = await app.inject({ method: 'GET', url, headers: as('p3') });
+    expect(shown.json()).toMatchObject({ checkpoint: { status: 'error', status_reason: 'reset' } });
+    expect((await reset('deleted')).statusCode).toBe(400);
+    const other = await app.inject({
+      method: 'PUT',
+      url,
+      headers: as('p3'),
+      payload: { 'os-resetState': { state: 'error', extra: 1 } },
+    });
+    expect(other.statusCode).toBe(400);
+    expect((await reset('available')).statusCode).toBe(200);
+    const back = await app.inject({ method: 'GET', url, headers: as('p3') });
+    expect(back.json()).toMatchObject({ checkpoint: { status: 'available' } });
+  });
+
+  it('refuses a checkpoint over the project quota with 413 overLimit', async () => {
+    const project = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+    const planId = await planIn(project);
+    const quota = await app.inject({
+      method: 'PUT',
+      url: `/v1/${project}/quotas/${project}`,
+      headers: as(project),
+      payload: { quota: { checkpoints: 1 } },
+    });
+    expect(quota.json()).toEqual({ quota: { plans: 50, checkpoints: 1 } });
+    const create = () =>
+      app.inject({
+        method: 'POST',
+        url: base(project),
+        headers: as(project),
+        payload: { checkpoint: { plan_id: planId } },
+      });
+    const [first, second] = await Promise.all([create(), create()]);
+    expect([first.statusCode, second.statusCode].sort()).toEqual([200, 413]);
+    expect((first.statusCode === 413 ? first : second).json()).toEqual({
+      overLimit: { code: 413, message: 'Maximum number of checkpoints allowed (1) exceeded' },
+    });
+    const detail = await app.inject({
+      method: 'GET',
+      url: `/v1/${project}/quotas/${project}/detail`,
+      headers: as(project),
+    });
+    expect(detail.json()).toMatchObject({ quota: { checkpoints: { limit: 1, in_use: 1 } } });
+  });
+
   it("answers Karbor's faults for unknown plans, providers and checkpoints", async () => {
     const noPlan = await app.inject({
       method: 'POST',

@@ -8,9 +8,12 @@ import {
 } from '@hoard/core/host';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PlanStore } from '../database/planStore.js';
+import type { QuotaStore } from '../database/quotaStore.js';
 import { ApiFault } from '../faults.js';
+import type { KeyedLock } from '../keyedLock.js';
 import { allTenantsOf, filtersOf, isUuidLike, limitOf, linksOf, queryOf } from '../listing.js';
 import { providerById } from './providers.js';
+import { checkQuota } from './quotas.js';
 
 /** What the API records with a checkpoint (`hostInfo` in the bank), Karbor's index.json fields. */
 interface KarborHostInfo {
@@ -31,6 +34,20 @@ const createSchema = {
         plan_id: { type: 'string', pattern: '^[0-9a-fA-F-]{32,36}$' },
         'extra-info': { type: ['object', 'null'] },
       },
+    },
+  },
+} as const;
+
+const resetStateSchema = {
+  type: 'object',
+  required: ['os-resetState'],
+  additionalProperties: false,
+  properties: {
+    'os-resetState': {
+      type: 'object',
+      required: ['state'],
+      additionalProperties: false,
+      properties: { state: { type: 'string', enum: ['available', 'error'] } },
     },
   },
 } as const;
@@ -79,6 +96,25 @@ function checkpointView(record: CheckpointRecord) {
 /** The protection service of a provider (one each, made on first use). */
 export type ServiceOf = (provider: Provider) => Promise<ProtectionService>;
 
+/** How many checkpoints a project has in the banks of `providers` (quota usage). */
+export async function countCheckpoints(
+  providers: readonly Provider[],
+  serviceOf: ServiceOf,
+  projectId: string,
+): Promise<number> {
+  let count = 0;
+  for (const provider of providers) {
+    const service = await serviceOf(provider);
+    for (let marker: string | undefined; ; ) {
+      const page = await service.listCheckpoints({ projectId, limit: 1000, ...(marker ? { marker } : {}) });
+      count += page.length;
+      if (page.length < 1000) break;
+      marker = page[page.length - 1]!.id;
+    }
+  }
+  return count;
+}
+
 /** One protection service per provider, made on first use. */
 export function protectionServices(logger: Logger): ServiceOf {
   const services = new Map<string, Promise<ProtectionService>>();
@@ -101,6 +137,9 @@ export function checkpointRoutes(
   serviceOf: ServiceOf,
   inBackground: (work: Promise<unknown>) => void,
   shutdown: AbortSignal,
+  quotas: QuotaStore,
+  quotaLock: KeyedLock,
+  checkpointsInUse: (projectId: string) => Promise<number>,
 ): void {
   const ids = (request: FastifyRequest) => {
     const { providerId, checkpointId } = request.params as { providerId: string; checkpointId?: string };
@@ -153,20 +192,24 @@ export function checkpointRoutes(
         protection_plan: { ...protectionPlan, provider_id: provider.id },
         extra_info: { created_by: 'manual' },
       };
-      const created = await new Promise<{ id: string; createdAt: string }>((resolve, reject) => {
-        const protect = service.protect({
-          resources,
-          parameters: plan.parameters,
-          planId: plan.id,
-          projectId: plan.project_id,
-          hostInfo,
-          signal: shutdown,
-          onCheckpointCreated: resolve,
+      // The count and the new checkpoint's index entries are one step per project.
+      const created = await quotaLock.run(plan.project_id, async () => {
+        await checkQuota(quotas, plan.project_id, 'checkpoints', () => checkpointsInUse(plan.project_id));
+        return new Promise<{ id: string; createdAt: string }>((resolve, reject) => {
+          const protect = service.protect({
+            resources,
+            parameters: plan.parameters,
+            planId: plan.id,
+            projectId: plan.project_id,
+            hostInfo,
+            signal: shutdown,
+            onCheckpointCreated: resolve,
+          });
+          protect.catch((error: unknown) =>
+            reject(new ApiFault(400, `Create checkpoint failed: ${messageOf(error)}`)),
+          );
+          inBackground(protect);
         });
-        protect.catch((error: unknown) =>
-          reject(new ApiFault(400, `Create checkpoint failed: ${messageOf(error)}`)),
-        );
-        inBackground(protect);
       });
       return {
         checkpoint: {
@@ -247,4 +290,28 @@ export function checkpointRoutes(
     inBackground(service.deleteCheckpoint({ checkpointId: record.id }));
     return {};
   });
+
+  // Karbor's reset-state; an `error` checkpoint is made available only if its data is whole.
+  app.put(
+    '/v1/:projectId/providers/:providerId/checkpoints/:checkpointId',
+    { schema: { body: resetStateSchema } },
+    async (request) => {
+      const { provider, checkpointId } = ids(request);
+      const record = await visible(request, provider, checkpointId!);
+      const { state } = (request.body as { 'os-resetState': { state: 'available' | 'error' } })[
+        'os-resetState'
+      ];
+      try {
+        await (await serviceOf(provider)).resetCheckpointStatus(record.id, state);
+      } catch (error) {
+        if (
+          isHoardError(error) &&
+          (error.code === 'CHECKPOINT_NOT_AVAILABLE' || error.code === 'CHECKPOINT_IN_USE')
+        )
+          throw new ApiFault(400, `The checkpoint ${record.id} can not be reset. ${error.message}`);
+        throw error;
+      }
+      return {};
+    },
+  );
 }

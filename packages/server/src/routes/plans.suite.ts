@@ -257,5 +257,88 @@ export function planRouteTests(label: string, open: (scratch: string) => Promise
         overLimit: { code: 413, message: 'Maximum number of plans allowed (50) exceeded' },
       });
     });
+
+    it('shows and updates quotas and quota classes, and enforces a lowered limit', async () => {
+      const project = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+      const url = `/v1/${project}/quotas/${project}`;
+      const call = (method: 'GET' | 'PUT' | 'DELETE' | 'POST', u: string, payload?: unknown) =>
+        app.inject({ method, url: u, headers: as(project), ...(payload !== undefined ? { payload } : {}) });
+      expect((await call('GET', url)).json()).toEqual({ quota: { plans: 50, checkpoints: -1, id: project } });
+      expect((await call('GET', `${url}/defaults`)).json()).toEqual({
+        quota: { plans: 50, checkpoints: -1, id: project },
+      });
+      const updated = await call('PUT', url, { quota: { plans: '2', tenant_id: 'ignored' } });
+      expect(updated.json()).toEqual({ quota: { plans: 2, checkpoints: -1 } });
+      expect((await call('POST', `/v1/${project}/plans`, createBody('q1'))).statusCode).toBe(200);
+      expect((await call('POST', `/v1/${project}/plans`, createBody('q2'))).statusCode).toBe(200);
+      const over = await call('POST', `/v1/${project}/plans`, createBody('q3'));
+      expect(over.json()).toEqual({
+        overLimit: { code: 413, message: 'Maximum number of plans allowed (2) exceeded' },
+      });
+      expect((await call('GET', `${url}/detail`)).json()).toEqual({
+        quota: {
+          plans: { limit: 2, in_use: 2, reserved: 0 },
+          checkpoints: { limit: -1, in_use: 0, reserved: 0 },
+          id: project,
+        },
+      });
+      expect((await call('PUT', url, { quota: { plans: 'many' } })).json()).toEqual({
+        badRequest: { code: 400, message: "Quota 'many' for plans should be integer." },
+      });
+      expect((await call('PUT', url, { quota: { plans: -2 } })).json()).toEqual({
+        badRequest: { code: 400, message: 'Quota limit must be -1 or greater.' },
+      });
+      expect((await call('GET', `/v1/${project}/quotas/not-a-project`)).json()).toEqual({
+        badRequest: { code: 400, message: 'Invalid project id provided.' },
+      });
+      // Class default changes every project's defaults; a project's own limit stays until deleted.
+      const klass = await call('PUT', `/v1/${project}/quota_classes/default`, { quota_class: { plans: 10 } });
+      expect(klass.json()).toEqual({ quota_class: { plans: 10, checkpoints: -1 } });
+      expect((await call('GET', `/v1/${project}/quota_classes/default`)).json()).toEqual({
+        quota_class: { plans: 10, checkpoints: -1, id: 'default' },
+      });
+      expect((await call('GET', url)).json()).toMatchObject({ quota: { plans: 2 } });
+      expect((await call('DELETE', url)).statusCode).toBe(200);
+      expect((await call('GET', url)).json()).toMatchObject({ quota: { plans: 10 } });
+      await call('PUT', `/v1/${project}/quota_classes/default`, { quota_class: { plans: 50 } });
+    });
+
+    it('lists this server as an up karbor-protection service, which cannot be disabled', async () => {
+      const list = await app.inject({ method: 'GET', url: '/v1/admin/os-services', headers: as('admin') });
+      const { services } = list.json<{ services: Record<string, unknown>[] }>();
+      const mine = services.filter((s) => s['binary'] === 'karbor-protection');
+      expect(mine.length).toBeGreaterThanOrEqual(1);
+      expect(mine[0]).toMatchObject({ status: 'enabled', state: 'up', disabled_reason: null });
+      expect(mine[0]!['updated_at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+      expect(Object.keys(mine[0]!).sort()).toEqual(
+        ['binary', 'disabled_reason', 'host', 'id', 'state', 'status', 'updated_at'].sort(),
+      );
+      const filtered = await app.inject({
+        method: 'GET',
+        url: '/v1/admin/os-services?binary=karbor-operationengine',
+        headers: as('admin'),
+      });
+      expect(filtered.json()).toEqual({ services: [] });
+      const disable = await app.inject({
+        method: 'PUT',
+        url: `/v1/admin/os-services/${String(mine[0]!['id'])}`,
+        headers: as('admin'),
+        payload: { status: 'disabled' },
+      });
+      expect(disable.json()).toEqual({
+        badRequest: {
+          code: 400,
+          message:
+            'Updating a karbor-protection service is not supported. Only karbor-operationengine services can be updated.',
+        },
+      });
+      const missing = await app.inject({
+        method: 'PUT',
+        url: '/v1/admin/os-services/999999',
+        headers: as('admin'),
+        payload: { status: 'disabled' },
+      });
+      expect(missing.statusCode).toBe(404);
+    });
   });
 }

@@ -2,7 +2,9 @@ import { isHoardError, type JsonObject, type Logger } from '@hoard/core';
 import type { Provider } from '@hoard/core/host';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PLAN_SORT_KEYS, type PlanRecord, type PlanResource, type PlanStore } from '../database/planStore.js';
+import type { QuotaStore } from '../database/quotaStore.js';
 import { ApiFault, invalidInput } from '../faults.js';
+import type { KeyedLock } from '../keyedLock.js';
 import {
   allTenantsOf,
   filtersOf,
@@ -13,9 +15,7 @@ import {
   queryOf,
   sortOf,
 } from '../listing.js';
-
-/** Karbor's default `plans` quota per project (quotas API next). */
-export const DEFAULT_PLAN_QUOTA = 50;
+import { checkQuota } from './quotas.js';
 
 // Karbor's schemas (`karbor/api/schemas/plans.py`, draft 4), with its parameter types.
 const name = { type: 'string', minLength: 1, maxLength: 255, pattern: '\\S' } as const;
@@ -72,6 +72,8 @@ export function planRoutes(
   app: FastifyInstance,
   providers: readonly Provider[],
   plans: PlanStore,
+  quotas: QuotaStore,
+  quotaLock: KeyedLock,
   logger: Logger,
 ): void {
   const caller = (request: FastifyRequest) => request.karborContext!;
@@ -168,15 +170,16 @@ export function planRoutes(
     const checked = await checkResources(provider, plan.resources, AbortSignal.timeout(120_000));
     checkParameters(provider, plan.parameters);
     const projectId = caller(request).projectId;
-    if ((await plans.count(projectId)) >= DEFAULT_PLAN_QUOTA)
-      throw new ApiFault(413, `Maximum number of plans allowed (${DEFAULT_PLAN_QUOTA}) exceeded`);
-    const created = await plans.create({
-      name: plan.name,
-      description: plan.description ?? null,
-      providerId: provider.id,
-      projectId,
-      parameters: plan.parameters,
-      resources: checked,
+    const created = await quotaLock.run(projectId, async () => {
+      await checkQuota(quotas, projectId, 'plans', () => plans.count(projectId));
+      return plans.create({
+        name: plan.name,
+        description: plan.description ?? null,
+        providerId: provider.id,
+        projectId,
+        parameters: plan.parameters,
+        resources: checked,
+      });
     });
     return { plan: planView(created) };
   });
