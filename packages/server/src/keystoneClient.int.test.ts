@@ -141,7 +141,9 @@ describe('hoard serve with auth_strategy = keystone', () => {
     expect(update.err).toContain('(HTTP 403)');
     // quota-show reads the token's own project; another project's quotas are not a member's.
     expect(karbor('demo', ['quota-show']).out).toMatch(/plans\s*\|\s*50/);
-    expect((await api('GET', `/v1/${demo}/quotas/${tokens['alt']!.projectId}`, tokens['demo']!.value)).status).toBe(403);
+    expect(
+      (await api('GET', `/v1/${demo}/quotas/${tokens['alt']!.projectId}`, tokens['demo']!.value)).status,
+    ).toBe(403);
     const adminUpdate = karbor('admin', ['quota-update', demo, '--plans', '40']);
     expect(adminUpdate.code, adminUpdate.err).toBe(0);
     expect(karbor('demo', ['quota-show', '--detail']).out).toMatch(/limit = 40/);

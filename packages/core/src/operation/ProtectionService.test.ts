@@ -195,7 +195,7 @@ describe('ProtectionService', () => {
     });
   });
 
-  it("resets an available checkpoint to error and back, never a half-written one to available", async () => {
+  it('resets an available checkpoint to error and back, never a half-written one to available', async () => {
     const { service } = await setup();
     const good = await service.protect({ resources: [server] });
     const broken = await service.resetCheckpointStatus(good.id, 'error');

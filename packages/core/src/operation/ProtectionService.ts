@@ -815,7 +815,10 @@ export class ProtectionService {
     }
     for (const owner of [leaseOwners.protect(id), leaseOwners.delete(id)])
       if (await this.bank.isLeaseValid(owner))
-        throw new HoardError('CHECKPOINT_IN_USE', `Checkpoint ${id} is in use by an operation; try again later`);
+        throw new HoardError(
+          'CHECKPOINT_IN_USE',
+          `Checkpoint ${id} is in use by an operation; try again later`,
+        );
     const { reason: _reason, error, ...rest } = statusRecordOf(record);
     await this.checkpoints.writeStatus(id, {
       ...rest,

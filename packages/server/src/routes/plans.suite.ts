@@ -261,7 +261,11 @@ export function planRouteTests(label: string, open: (scratch: string) => Promise
     it('shows and updates quotas and quota classes, and enforces a lowered limit', async () => {
       const project = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
       const url = `/v1/${project}/quotas/${project}`;
-      const call = (method: 'GET' | 'PUT' | 'DELETE' | 'POST', u: string, payload?: unknown) =>
+      const call = (
+        method: 'GET' | 'PUT' | 'DELETE' | 'POST',
+        u: string,
+        payload?: Record<string, unknown>,
+      ) =>
         app.inject({ method, url: u, headers: as(project), ...(payload !== undefined ? { payload } : {}) });
       expect((await call('GET', url)).json()).toEqual({ quota: { plans: 50, checkpoints: -1, id: project } });
       expect((await call('GET', `${url}/defaults`)).json()).toEqual({
