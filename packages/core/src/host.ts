@@ -85,6 +85,8 @@ export {
   ProtectionService,
   type ProtectOptions,
   type RestoreOptions,
+  type VerificationResult,
+  type VerifyOptions,
 } from './operation/ProtectionService.js';
 export { type PlanOptions, type ProtectPlan, planProtection } from './operation/planProtection.js';
 export type { ResumedCheckpoint, ResumeOptions } from './operation/prepareResume.js';
@@ -98,6 +100,7 @@ export {
   type ResolveResourcesOptions,
   resolveResources,
 } from './operation/resolveResources.js';
+export type { ResourceVerification } from './operation/verifyResource.js';
 export {
   HOOK_NAMES,
   type HookName,

@@ -56,6 +56,8 @@ export {
   type PublishedValues,
   type ResourceBankSection,
   type RetryPolicy,
+  type VerifyContext,
+  type VerifyHook,
   type WorkPool,
 } from './plugin-api/ProtectionPlugin.js';
 export {

@@ -3,7 +3,7 @@ import { encodeKeySegment } from '../bank/bankKey.js';
 import { HoardError, isHoardError } from '../errors/HoardError.js';
 import { processSecrets, scrubSecrets } from '../logging/scrubSecrets.js';
 import type { Bank, BankLeftover } from '../plugin-api/Bank.js';
-import type { JsonObject } from '../plugin-api/types.js';
+import { HOOK_NAMES, type HookName, type JsonObject } from '../plugin-api/types.js';
 import type {
   CheckpointMetadata,
   CheckpointRecord,
@@ -13,6 +13,18 @@ import type {
 } from './types.js';
 
 const CHECKPOINT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** One data object as a protect hook wrote it. */
+export interface ObjectLogEntry {
+  size: number;
+  /** Hex SHA-256 of its bytes. */
+  sha256: string;
+}
+
+/** `objects/<hook>-<attempt>.json`: data key (relative to the section) → entry, `null` when deleted. */
+export interface ObjectLogRecord {
+  objects: Record<string, ObjectLogEntry | null>;
+}
 
 /** Bank keys of the checkpoint layout (docs/protocol.md, "Banks"). */
 export const checkpointKeys = {
@@ -32,6 +44,11 @@ export const checkpointKeys = {
   /** A hook that finished, with the value it published. */
   taskDone: (id: string, key: string, hook: string) =>
     `checkpoints/${id}/resources/${encodeKeySegment(key)}/tasks/${hook}.json`,
+  /** The data objects a protect hook wrote (size and SHA-256 of each), run `attempt`: what verify checks. */
+  objectLog: (id: string, key: string, hook: string, attempt: number) =>
+    `checkpoints/${id}/resources/${encodeKeySegment(key)}/objects/${hook}-${String(attempt).padStart(6, '0')}.json`,
+  /** Where the object logs of a resource are. */
+  objectLogs: (id: string, key: string) => `checkpoints/${id}/resources/${encodeKeySegment(key)}/objects/`,
   /** A hook's journal entries, batch `sequence` of run `attempt`. */
   journal: (id: string, key: string, hook: string, attempt: number, sequence: number) =>
     `checkpoints/${id}/resources/${encodeKeySegment(key)}/journal/${hook}/${String(attempt).padStart(6, '0')}-${String(sequence).padStart(8, '0')}.json`,
@@ -222,6 +239,47 @@ export class CheckpointStore {
   }
 
   /** Reads a resource's saved info. */
+  /** Records what one protect hook wrote to a resource's data section (see {@link ObjectLogRecord}). */
+  async writeObjectLog(
+    id: string,
+    resourceKey: string,
+    hook: string,
+    attempt: number,
+    log: ObjectLogRecord,
+  ): Promise<void> {
+    await this.putJson(checkpointKeys.objectLog(id, resourceKey, hook, attempt), log);
+  }
+
+  /**
+   * What the protect hooks of a resource wrote, every log applied in key order (hook and run):
+   * data key → size and SHA-256, or `null` for an object a later hook deleted.
+   */
+  async readObjectLogs(id: string, resourceKey: string): Promise<Map<string, ObjectLogEntry | null>> {
+    const objects = new Map<string, ObjectLogEntry | null>();
+    const keys: string[] = [];
+    for await (const object of this.bank.list({ prefix: checkpointKeys.objectLogs(id, resourceKey) }))
+      if (object.key.endsWith('.json')) keys.push(object.key);
+    // Logs of one run are applied in the order their hooks run, runs in order.
+    const order = (k: string) => {
+      const name = k.slice(k.lastIndexOf('/') + 1);
+      const [hook, attempt] = [name.slice(0, name.lastIndexOf('-')), name.slice(name.lastIndexOf('-') + 1)];
+      return `${attempt}/${String(HOOK_NAMES.indexOf(hook as HookName)).padStart(2, '0')}`;
+    };
+    keys.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+    for (const key of keys) {
+      const log = await this.getJson<ObjectLogRecord>(key);
+      if (
+        log === undefined ||
+        typeof log !== 'object' ||
+        typeof log.objects !== 'object' ||
+        log.objects === null
+      )
+        throw new HoardError('CHECKPOINT_INVALID', `Bank object '${key}' is not an object log`);
+      for (const [name, entry] of Object.entries(log.objects)) objects.set(name, entry);
+    }
+    return objects;
+  }
+
   async readSavedInfo(id: string, resourceKey: string): Promise<JsonObject | undefined> {
     return this.getJson<JsonObject>(checkpointKeys.savedInfo(id, resourceKey));
   }

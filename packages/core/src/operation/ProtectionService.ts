@@ -30,7 +30,7 @@ import { type JsonObject, type Logger, type Operation, resourceKey } from '../pl
 import type { LoadedProtectionPlugin, Provider } from '../provider/Provider.js';
 import { redactSecrets } from '../schema/redactSecrets.js';
 import { validate } from '../schema/validation.js';
-import { createHookContext } from './createHookContext.js';
+import { createHookContext, type ObjectLogWriter } from './createHookContext.js';
 import { Lease, type LeaseWindows } from './Lease.js';
 import {
   assertPluginsFor,
@@ -48,6 +48,7 @@ import {
   redactParameters,
   resolveParameters,
 } from './resolveParameters.js';
+import { type ResourceVerification, verifyResource } from './verifyResource.js';
 
 /** Options shared by every operation. */
 export interface OperationOptions {
@@ -81,6 +82,26 @@ export interface RestoreOptions extends OperationOptions {
   checkpointId: string;
   /** Called once the restore's record is in the bank (`in_progress`), before any hook runs. */
   onRestoreStarted?(restore: { id: string }): void;
+}
+
+/** Options of {@link ProtectionService.verify}. */
+export interface VerifyOptions {
+  checkpointId: string;
+  /** Karbor's verify parameters, by resource type or key, checked against each plugin's `verify` schema. */
+  parameters?: ParametersDocument;
+  /** Resources verified at once (default: the provider's concurrency). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** Called as each resource is done (progress). */
+  onResource?(key: string, outcome: ResourceVerification): void;
+}
+
+/** How a checkpoint stood up to {@link ProtectionService.verify}. */
+export interface VerificationResult {
+  checkpointId: string;
+  /** `success` when every resource is verified (Karbor's status words). */
+  status: 'success' | 'fail';
+  resources: Record<string, ResourceVerification>;
 }
 
 /** Options of {@link ProtectionService.deleteCheckpoint}. */
@@ -215,6 +236,7 @@ export class ProtectionService {
           task.signal.throwIfAborted();
         }
         const hookJournal = journal?.writer.forHook(key, hook);
+        const objectLog: ObjectLogWriter | undefined = operation === 'protect' ? new Map() : undefined;
         const context = createHookContext({
           operation,
           hook,
@@ -241,12 +263,18 @@ export class ProtectionService {
           ...(extra.restoreId !== undefined ? { restoreId: extra.restoreId } : {}),
           ...(journal !== undefined ? { attempt: journal.writer.attempt } : {}),
           ...(hookJournal !== undefined ? { journal: hookJournal } : {}),
+          ...(objectLog !== undefined ? { objectLog } : {}),
         });
         const returned = await hookOf(t)!(context);
         const value =
           returned === undefined ? undefined : (JSON.parse(JSON.stringify(returned)) as JsonObject);
         if (journal !== undefined && hookJournal !== undefined) {
           await hookJournal.close();
+          // What the hook wrote, before its done mark: a finished hook's objects can be verified.
+          if (objectLog !== undefined && objectLog.size > 0)
+            await journal.store.writeObjectLog(checkpoint.id, key, hook, journal.writer.attempt, {
+              objects: Object.fromEntries(objectLog),
+            });
           // The saved info so far, then the mark: a finished hook's saved info survives a crash.
           const info = extra.savedInfo.get(key);
           const text = info === undefined ? undefined : JSON.stringify(info);
@@ -538,6 +566,62 @@ export class ProtectionService {
     }
     assertPluginsFor(this.provider, graph);
     return { record, graph };
+  }
+
+  /**
+   * Verifies a checkpoint (beyond Karbor, whose verify ran plugin hooks only): for each resource,
+   * its data objects against the sizes and SHA-256 its protect recorded, its saved info against
+   * the plugin's schema, then the plugin's verify hook (external artifacts). Nothing is written;
+   * a reader lease keeps a delete away meanwhile.
+   *
+   * @throws `CHECKPOINT_NOT_AVAILABLE` unless the checkpoint is available; `PARAMETERS_INVALID`
+   */
+  async verify(options: VerifyOptions): Promise<VerificationResult> {
+    const { record, graph } = await this.loadCheckpoint(options.checkpointId);
+    if (record.status !== 'available') {
+      throw new HoardError(
+        'CHECKPOINT_NOT_AVAILABLE',
+        `Checkpoint ${record.id} is '${record.status}'${record.reason ? ` (${record.reason})` : ''}; only an available checkpoint can be verified`,
+      );
+    }
+    const parameters = resolveParameters(graph, this.pluginOf, 'verify', options.parameters ?? {});
+    const owner = leaseOwners.read(record.id, `verify-${CheckpointStore.newId()}`);
+    const { lease } = await this.lease(owner);
+    try {
+      const checkpoint: CheckpointView = {
+        id: record.id,
+        providerId: record.providerId,
+        createdAt: record.createdAt,
+        resources: graph.resources,
+      };
+      const signal = AbortSignal.any([options.signal ?? new AbortController().signal, lease.signal]);
+      const queue = new PQueue({ concurrency: options.concurrency ?? this.provider.options.concurrency });
+      const resources: Record<string, ResourceVerification> = {};
+      await Promise.all(
+        graph.resources.map((resource, node) =>
+          queue.add(async () => {
+            const outcome = await verifyResource({
+              bank: this.bank,
+              checkpoint,
+              resource,
+              plugin: this.pluginOf(resource.type),
+              parameters: parameters[node]!,
+              config: this.provider.config,
+              signal,
+              logger: this.logger,
+            });
+            resources[resourceKey(resource)] = outcome;
+            options.onResource?.(resourceKey(resource), outcome);
+          }),
+        ),
+      );
+      if (lease.lost !== undefined) throw lease.lost;
+      const failed = Object.values(resources).some((r) => r.status === 'failed');
+      this.logger.info('verify finished', { checkpoint: record.id, status: failed ? 'fail' : 'success' });
+      return { checkpointId: record.id, status: failed ? 'fail' : 'success', resources };
+    } finally {
+      await lease.release();
+    }
   }
 
   /**

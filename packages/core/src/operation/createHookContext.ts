@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { validateBankKey } from '../bank/bankKey.js';
-import { checkpointKeys } from '../checkpoint/CheckpointStore.js';
+import { checkpointKeys, type ObjectLogEntry } from '../checkpoint/CheckpointStore.js';
 import { HoardError } from '../errors/HoardError.js';
 import type { TaskRunContext } from '../executor/executeFlow.js';
 import type { Bank } from '../plugin-api/Bank.js';
@@ -37,6 +39,8 @@ export interface HookContextInput {
   /** The plugin's saved-info schema: what `requireSavedInfo` checks before handing the info over. */
   savedInfoSchema?: CompiledSchema;
   restoreId?: string;
+  /** Protect: where the hook's writes to its data section are recorded. */
+  objectLog?: ObjectLogWriter;
   /** Which run of the operation (1, then one more per resume). */
   attempt?: number;
   /** The hook's journal (a no-op outside protect). */
@@ -50,22 +54,66 @@ const NO_JOURNAL: HookJournal = {
   flush: async () => {},
 };
 
-/** The resource's own data section: keys relative to `checkpoints/<id>/resources/<key>/data/`. */
-export function resourceBankSection(bank: Bank, checkpointId: string, key: string): ResourceBankSection {
+/** What a protect hook wrote to its section, recorded as it writes (see `objectLog` keys). */
+export type ObjectLogWriter = Map<string, ObjectLogEntry | null>;
+
+/** `body` as a stream of chunks that hashes what passes through; `done()` gives size and SHA-256. */
+function hashing(body: Uint8Array | string | Readable | AsyncIterable<Uint8Array>): {
+  body: Uint8Array | string | AsyncIterable<Uint8Array>;
+  done(): ObjectLogEntry;
+} {
+  const hash = createHash('sha256');
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    hash.update(bytes);
+    return { body, done: () => ({ size: bytes.byteLength, sha256: hash.digest('hex') }) };
+  }
+  let size = 0;
+  const source = body as AsyncIterable<Uint8Array | string>;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      size += bytes.byteLength;
+      hash.update(bytes);
+      yield bytes;
+    }
+  }
+  return { body: chunks(), done: () => ({ size, sha256: hash.digest('hex') }) };
+}
+
+/**
+ * The resource's own data section: keys relative to `checkpoints/<id>/resources/<key>/data/`.
+ * With `objectLog`, every put is hashed on its way to the bank and recorded there, every
+ * delete recorded as `null`.
+ */
+export function resourceBankSection(
+  bank: Bank,
+  checkpointId: string,
+  key: string,
+  objectLog?: ObjectLogWriter,
+): ResourceBankSection {
   const prefix = checkpointKeys.resourceData(checkpointId, key);
   const full = (relative: string): string => {
     validateBankKey(relative);
     return prefix + relative;
   };
   return {
-    put: (relative, body) => bank.put(full(relative), body),
+    put: async (relative, body) => {
+      if (objectLog === undefined) return bank.put(full(relative), body);
+      const hashed = hashing(body);
+      await bank.put(full(relative), hashed.body);
+      objectLog.set(relative, hashed.done());
+    },
     get: (relative) => bank.get(full(relative)),
     getStream: (relative) => bank.getStream(full(relative)),
     head: async (relative) => {
       const info = await bank.head(full(relative));
       return info === undefined ? undefined : { ...info, key: relative };
     },
-    delete: (relative) => bank.delete(full(relative)),
+    delete: async (relative) => {
+      await bank.delete(full(relative));
+      objectLog?.set(relative, null);
+    },
     async *list(relativePrefix = '') {
       for await (const object of bank.list({ prefix: prefix + relativePrefix })) {
         yield { ...object, key: object.key.slice(prefix.length) };
@@ -85,7 +133,7 @@ export function createHookContext(input: HookContextInput): HookContext {
     parameters: input.parameters,
     config: input.config,
     checkpoint: input.checkpoint,
-    bank: resourceBankSection(input.bank, input.checkpoint.id, key),
+    bank: resourceBankSection(input.bank, input.checkpoint.id, key, input.objectLog),
     setSavedInfo: input.setSavedInfo,
     getSavedInfo: input.getSavedInfo,
     async requireSavedInfo() {

@@ -62,7 +62,7 @@ export function parametersFor(
 export function resolveParameters(
   graph: ResourceGraph,
   pluginOf: (type: string) => LoadedProtectionPlugin,
-  operation: Operation,
+  operation: Operation | 'verify',
   document: ParametersDocument,
   file = 'parameters',
 ): JsonObject[] {
@@ -111,7 +111,7 @@ export function resolveParameters(
 export function redactParameters(
   document: ParametersDocument,
   pluginOf: (type: string) => LoadedProtectionPlugin | undefined,
-  operation: Operation,
+  operation: Operation | 'verify',
 ): JsonObject {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(document)) {

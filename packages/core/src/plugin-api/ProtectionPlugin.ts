@@ -162,6 +162,36 @@ export type OperationHooks<
   C = Record<string, Record<string, unknown>>,
 > = Partial<Record<HookName, Hook<P, I, C>>>;
 
+/**
+ * What a verify hook is given: one resource of an available checkpoint, read only. Core has
+ * already checked the resource's data objects (each present, of its recorded size and SHA-256)
+ * and its saved info (against the plugin's schema) before the hook runs.
+ */
+export interface VerifyContext<P = JsonObject, I = JsonObject, C = Record<string, Record<string, unknown>>> {
+  readonly resource: Resource;
+  /** The verify parameters of this resource (Karbor's `parameters`), checked against `schemas.verify`. */
+  readonly parameters: P;
+  readonly config: C;
+  readonly checkpoint: CheckpointView;
+  /** This resource's data section, to read. */
+  readonly bank: Pick<ResourceBankSection, 'get' | 'getStream' | 'head' | 'list'>;
+  /** The saved info, checked against the plugin's schema; `undefined` when none was saved. */
+  readonly savedInfo: I | undefined;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/**
+ * A plugin's own check of a protected resource: that what lives outside the bank still does
+ * (a Cinder backup, a Manila snapshot, existing and `available`).
+ *
+ * @returns the problems found, each a sentence naming what is wrong (none: the resource is sound)
+ * @throws when it cannot tell (the resource is then reported failed with the error's message)
+ */
+export type VerifyHook<P = JsonObject, I = JsonObject, C = Record<string, Record<string, unknown>>> = (
+  context: VerifyContext<P, I, C>,
+) => Promise<readonly string[] | undefined>;
+
 /** Retry policy of a plugin's hooks: only errors it declares retryable are retried. */
 export interface RetryPolicy {
   /** Total attempts, including the first (at most 10). */
@@ -177,6 +207,8 @@ export interface ProtectionPluginSchemas {
   readonly protect?: JsonSchema;
   readonly restore?: JsonSchema;
   readonly delete?: JsonSchema;
+  /** Parameters of a verification (beyond Karbor, which had no verify schema). */
+  readonly verify?: JsonSchema;
   readonly savedInfo?: JsonSchema;
 }
 
@@ -210,6 +242,8 @@ export interface ProtectionPluginOptions<
     restore?: OperationHooks<SchemaType<S['restore']>, SchemaType<S['savedInfo']>, ConfigOf<C>>;
     delete?: OperationHooks<SchemaType<S['delete']>, SchemaType<S['savedInfo']>, ConfigOf<C>>;
   }>;
+  /** Checks a protected resource beyond its bank objects (see {@link VerifyHook}); optional. */
+  verify?: NoInfer<VerifyHook<SchemaType<S['verify']>, SchemaType<S['savedInfo']>, ConfigOf<C>>>;
   /** A hook that neither settles nor reports progress within this time fails (default: executor's). */
   hookTimeoutMs?: number;
   /** Retry policy for errors the plugin declares retryable. */

@@ -8,7 +8,7 @@ import type { CompiledSchema } from '../schema/validation.js';
 export interface LoadedProtectionPlugin {
   readonly plugin: ProtectionPlugin;
   readonly packageName: string;
-  readonly schemas: Partial<Record<Operation | 'savedInfo', CompiledSchema>>;
+  readonly schemas: Partial<Record<Operation | 'verify' | 'savedInfo', CompiledSchema>>;
 }
 
 /** Tuning options of a provider (`[provider]` keys beyond Karbor's). */

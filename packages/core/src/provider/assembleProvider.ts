@@ -54,7 +54,7 @@ export function loadProtectionPlugin(plugin: ProtectionPlugin, packageName: stri
     throw new HoardError('PLUGIN_INVALID', `${owner} declares no hooks object`, { plugin: packageName });
   }
   const schemas: LoadedProtectionPlugin['schemas'] = {};
-  for (const kind of ['protect', 'restore', 'delete', 'savedInfo'] as const) {
+  for (const kind of ['protect', 'restore', 'delete', 'verify', 'savedInfo'] as const) {
     const schema = plugin.schemas?.[kind];
     if (schema !== undefined) schemas[kind] = compileSchema(schema, `${owner} ${kind} schema`);
   }
