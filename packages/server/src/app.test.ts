@@ -60,6 +60,7 @@ describe('the API server (Karbor v1)', () => {
       'options_schema',
       'restore_schema',
       'saved_info_schema',
+      'verify_schema',
     ]);
     expect(provider.extended_info_schema['restore_schema']!['Hoard::Local::Directory']).toMatchObject({
       type: 'object',

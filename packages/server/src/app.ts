@@ -23,6 +23,7 @@ import { providerRoutes } from './routes/providers.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { restoreRoutes } from './routes/restores.js';
 import { serviceRoutes } from './routes/services.js';
+import { verificationRoutes } from './routes/verifications.js';
 
 /** Options of {@link createApiServer}. */
 export interface ApiServerOptions {
@@ -217,6 +218,18 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     const interrupted = await restores.failInterrupted('the API server stopped while this restore ran');
     if (interrupted > 0) logger.warn('restores left in progress were marked fail', { count: interrupted });
     restoreRoutes(app, options.providers, restores, serviceOf, inBackground, shutdown.signal, logger);
+    const verifications = new RestoreStore(options.database.db, 'verifications');
+    const stale = await verifications.failInterrupted('the API server stopped while this verification ran');
+    if (stale > 0) logger.warn('verifications left in progress were marked fail', { count: stale });
+    verificationRoutes(
+      app,
+      options.providers,
+      verifications,
+      serviceOf,
+      inBackground,
+      shutdown.signal,
+      logger,
+    );
   }
   await app.ready();
   return app;

@@ -149,7 +149,7 @@ describe('hoard serve with auth_strategy = keystone', () => {
     expect(karbor('demo', ['quota-show', '--detail']).out).toMatch(/limit = 40/);
   });
 
-  it('karbor CLI through the catalog: plan, checkpoint, restore; alt sees none of it', async () => {
+  it('karbor CLI through the catalog: plan, checkpoint, restore, verification; alt sees none of it', async () => {
     const data = path.join(root, 'demo-data');
     await mkdir(data, { recursive: true });
     await writeFile(path.join(data, 'a.txt'), 'alpha\n');
@@ -191,6 +191,17 @@ describe('hoard serve with auth_strategy = keystone', () => {
     );
     expect(restored).toMatch(/status\s*\|\s*success/);
 
+    const verification = karbor('demo', ['verification-create', PROVIDER_ID, checkpointId]);
+    expect(verification.code, verification.err).toBe(0);
+    const verificationId = idOf(verification.out);
+    const verified = await pollUntil(
+      () => karbor('demo', ['verification-show', verificationId]).out,
+      (out) => /status\s*\|\s*(success|fail)/.test(out),
+    );
+    expect(verified).toMatch(/status\s*\|\s*success/);
+    expect(karbor('demo', ['verification-list']).out).toContain(verificationId);
+    expect(karbor('alt', ['verification-list']).out).not.toContain(verificationId);
+
     // Project alt: lists are empty of demo's data, and every show or delete of it is refused.
     expect(karbor('alt', ['plan-list']).out).not.toContain(planId);
     expect(karbor('alt', ['checkpoint-list', PROVIDER_ID]).out).not.toContain(checkpointId);
@@ -207,6 +218,9 @@ describe('hoard serve with auth_strategy = keystone', () => {
         checkpoint: { plan_id: planId },
       }),
       await api('GET', `${base}/restores/${restoreId}`, alt.value),
+      await api('POST', `${base}/verifications`, alt.value, {
+        verification: { provider_id: PROVIDER_ID, checkpoint_id: checkpointId, parameters: {} },
+      }),
       await api('GET', `${base}/plans?all_tenants=1`, alt.value),
       await api(
         'GET',
@@ -214,9 +228,9 @@ describe('hoard serve with auth_strategy = keystone', () => {
         alt.value,
       ),
     ];
-    expect(refused.map((r) => r.status)).toEqual([404, 404, 404, 403, 403, 404, 404, 200, 200]);
-    expect(JSON.stringify(refused[7]!.json)).not.toContain(planId);
-    expect(JSON.stringify(refused[8]!.json)).not.toContain(checkpointId);
+    expect(refused.map((r) => r.status)).toEqual([404, 404, 404, 403, 403, 404, 404, 403, 200, 200]);
+    expect(JSON.stringify(refused[8]!.json)).not.toContain(planId);
+    expect(JSON.stringify(refused[9]!.json)).not.toContain(checkpointId);
     // A restore of demo's checkpoint by alt is recorded failed in alt's project (Karbor's 403).
     const theft = await api('POST', `${base}/restores`, alt.value, {
       restore: { provider_id: PROVIDER_ID, checkpoint_id: checkpointId, parameters: {} },

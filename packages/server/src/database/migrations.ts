@@ -1,5 +1,32 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 
+/** A table of restores or verifications (the same columns; see RestoreStore). */
+async function createOperationRecordTable(
+  db: Kysely<unknown>,
+  table: 'restores' | 'verifications',
+): Promise<void> {
+  await db.schema
+    .createTable(table)
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('provider_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('checkpoint_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('restore_target', 'varchar(255)')
+    .addColumn('parameters', 'text', (c) => c.notNull())
+    .addColumn('status', 'varchar(64)', (c) => c.notNull())
+    .addColumn('resources_status', 'text')
+    .addColumn('resources_reason', 'text')
+    .addColumn('hoard_restore_id', 'varchar(36)')
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)')
+    .execute();
+  await db.schema
+    .createIndex(`${table}_project_created`)
+    .on(table)
+    .columns(['project_id', 'created_at'])
+    .execute();
+}
+
 /**
  * The schema's migrations, in order; a name once released is never changed (Kysely records the
  * names it applied in `kysely_migration`). Written in Kysely's builder so one text serves SQLite
@@ -42,28 +69,7 @@ const MIGRATIONS: Record<string, Migration> = {
     },
   },
   '0002_restores': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('restores')
-        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
-        .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
-        .addColumn('provider_id', 'varchar(255)', (c) => c.notNull())
-        .addColumn('checkpoint_id', 'varchar(36)', (c) => c.notNull())
-        .addColumn('restore_target', 'varchar(255)')
-        .addColumn('parameters', 'text', (c) => c.notNull())
-        .addColumn('status', 'varchar(64)', (c) => c.notNull())
-        .addColumn('resources_status', 'text')
-        .addColumn('resources_reason', 'text')
-        .addColumn('hoard_restore_id', 'varchar(36)')
-        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
-        .addColumn('updated_at', 'varchar(32)')
-        .execute();
-      await db.schema
-        .createIndex('restores_project_created')
-        .on('restores')
-        .columns(['project_id', 'created_at'])
-        .execute();
-    },
+    up: (db: Kysely<unknown>) => createOperationRecordTable(db, 'restores'),
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable('restores').execute();
     },
@@ -100,6 +106,12 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('services').execute();
       await db.schema.dropTable('quota_classes').execute();
       await db.schema.dropTable('quotas').execute();
+    },
+  },
+  '0004_verifications': {
+    up: (db: Kysely<unknown>) => createOperationRecordTable(db, 'verifications'),
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('verifications').execute();
     },
   },
 };

@@ -38,9 +38,15 @@ const rowOf = (r: RestoresTable): RestoreRow => ({
   created_at: r.created_at,
 });
 
-/** Restores in the database (Karbor's `restores` table). */
+/**
+ * Restores or verifications in the database (Karbor's `restores` and `verifications` tables,
+ * which have the same columns here; a verification's `restore_target` is always null).
+ */
 export class RestoreStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly table: 'restores' | 'verifications' = 'restores',
+  ) {}
 
   /** Records a restore `in_progress`. */
   async create(restore: {
@@ -64,7 +70,7 @@ export class RestoreStore {
       created_at: new Date().toISOString(),
       updated_at: null,
     };
-    await this.db.insertInto('restores').values(row).execute();
+    await this.db.insertInto(this.table).values(row).execute();
     return rowOf(row);
   }
 
@@ -79,7 +85,7 @@ export class RestoreStore {
     },
   ): Promise<void> {
     await this.db
-      .updateTable('restores')
+      .updateTable(this.table)
       .set({
         updated_at: new Date().toISOString(),
         ...(changes.status !== undefined ? { status: changes.status } : {}),
@@ -97,7 +103,7 @@ export class RestoreStore {
 
   /** The restore `id` (in `projectId`, when given). */
   async get(id: string, projectId?: string): Promise<RestoreRow | undefined> {
-    let query = this.db.selectFrom('restores').selectAll().where('id', '=', id);
+    let query = this.db.selectFrom(this.table).selectAll().where('id', '=', id);
     if (projectId !== undefined) query = query.where('project_id', '=', projectId);
     const row = await query.executeTakeFirst();
     return row === undefined ? undefined : rowOf(row);
@@ -113,7 +119,7 @@ export class RestoreStore {
     marker?: string;
   }): Promise<RestoreRow[] | undefined> {
     const sort = withTieBreakers(options.sort);
-    let query = this.db.selectFrom('restores').selectAll();
+    let query = this.db.selectFrom(this.table).selectAll();
     if (options.projectId !== undefined) query = query.where('project_id', '=', options.projectId);
     if (options.status !== undefined) query = query.where('status', '=', options.status);
     if (options.marker !== undefined) {
@@ -134,7 +140,7 @@ export class RestoreStore {
    */
   async failInterrupted(reason: string): Promise<number> {
     const stale = await this.db
-      .selectFrom('restores')
+      .selectFrom(this.table)
       .select(['id', 'resources_reason'])
       .where('status', '=', 'in_progress')
       .execute();
@@ -143,7 +149,7 @@ export class RestoreStore {
         status: 'fail',
         resourcesReason: {
           ...(row.resources_reason === null ? {} : JSON.parse(row.resources_reason)),
-          restore: reason,
+          [this.table === 'restores' ? 'restore' : 'verification']: reason,
         },
       });
     return stale.length;

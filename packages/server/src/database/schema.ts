@@ -78,6 +78,7 @@ export interface Database {
   plans: PlansTable;
   plan_resources: PlanResourcesTable;
   restores: RestoresTable;
+  verifications: RestoresTable;
   quotas: QuotasTable;
   quota_classes: QuotaClassesTable;
   services: ServicesTable;

@@ -249,6 +249,80 @@ describe('checkpoints through the API', () => {
     expect(back.json()).toMatchObject({ checkpoint: { status: 'available' } });
   });
 
+  it('verifies a checkpoint: success, then fail naming a damaged data object', async () => {
+    const planId = await planIn('p4');
+    const created = await app.inject({
+      method: 'POST',
+      url: base('p4'),
+      headers: as('p4'),
+      payload: { checkpoint: { plan_id: planId } },
+    });
+    const id = created.json<{ checkpoint: { id: string } }>().checkpoint.id;
+    await until<{ checkpoint: { status: string } }>(
+      `${base('p4')}/${id}`,
+      'p4',
+      (_s, b) => b.checkpoint.status === 'available',
+    );
+    const verify = () =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/p4/verifications',
+        headers: as('p4'),
+        payload: { verification: { provider_id: PROVIDER_ID, checkpoint_id: id, parameters: {} } },
+      });
+    const first = await verify();
+    expect(first.statusCode, first.body).toBe(200);
+    const v = first.json<{ verification: Record<string, unknown> & { id: string } }>().verification;
+    expect(Object.keys(v).sort()).toEqual(
+      [
+        'checkpoint_id',
+        'id',
+        'parameters',
+        'project_id',
+        'provider_id',
+        'resources_reason',
+        'resources_status',
+        'status',
+      ].sort(),
+    );
+    expect(v.status).toBe('in_progress');
+    const done = await until<{ verification: { status: string; resources_status: Record<string, string> } }>(
+      `/v1/p4/verifications/${v.id}`,
+      'p4',
+      (_s, b) => b.verification.status !== 'in_progress',
+    );
+    expect(done.verification.status).toBe('success');
+    expect(Object.values(done.verification.resources_status)).toEqual(['available']);
+
+    // Damage one data object in the bank: the next verification fails and names it.
+    const bank = path.join(root, 'bank');
+    const files: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else files.push(full);
+      }
+    };
+    // bank-fs keeps key directories as `<segment>+` under the container directory `hoard`.
+    await walk(path.join(bank, 'hoard', 'checkpoints+', `${id}+`));
+    const victim = files.find((f) => f.includes(`${path.sep}data+${path.sep}`))!;
+    await writeFile(victim, 'tampered');
+    const second = (await verify()).json<{ verification: { id: string } }>().verification;
+    const failed = await until<{
+      verification: { status: string; resources_reason: Record<string, string> };
+    }>(`/v1/p4/verifications/${second.id}`, 'p4', (_s, b) => b.verification.status !== 'in_progress');
+    expect(failed.verification.status).toBe('fail');
+    expect(Object.values(failed.verification.resources_reason)[0]).toMatch(
+      /data object '.*' is \d+ bytes; \d+ were written|does not hash/,
+    );
+    const list = await app.inject({ method: 'GET', url: '/v1/p4/verifications', headers: as('p4') });
+    expect(list.json<{ verifications: { id: string }[] }>().verifications.map((x) => x.id)).toEqual([
+      second.id,
+      v.id,
+    ]);
+  });
+
   it('refuses a checkpoint over the project quota with 413 overLimit', async () => {
     const project = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
     const planId = await planIn(project);

@@ -8,16 +8,24 @@ export function providerView(provider: Provider) {
   const options: Record<string, unknown> = {};
   const restore: Record<string, unknown> = {};
   const savedInfo: Record<string, unknown> = {};
+  const verify: Record<string, unknown> = {};
   for (const [type, loaded] of [...provider.pluginByType].sort(([a], [b]) => a.localeCompare(b))) {
     if (loaded.schemas.protect !== undefined) options[type] = loaded.schemas.protect.schema;
     if (loaded.schemas.restore !== undefined) restore[type] = loaded.schemas.restore.schema;
     if (loaded.schemas.savedInfo !== undefined) savedInfo[type] = loaded.schemas.savedInfo.schema;
+    if (loaded.schemas.verify !== undefined) verify[type] = loaded.schemas.verify.schema;
   }
   return {
     id: provider.id,
     name: provider.name,
     description: provider.description,
-    extended_info_schema: { options_schema: options, restore_schema: restore, saved_info_schema: savedInfo },
+    extended_info_schema: {
+      options_schema: options,
+      restore_schema: restore,
+      saved_info_schema: savedInfo,
+      // Hoard's extension: Karbor had no verify schema (so any verify parameters failed).
+      verify_schema: verify,
+    },
   };
 }
 

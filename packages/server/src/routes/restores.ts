@@ -1,5 +1,11 @@
 import { isHoardError, type JsonObject, type Logger } from '@hoard/core';
-import { messageOf, type Provider, type RestoreRecord } from '@hoard/core/host';
+import {
+  type CheckpointRecord,
+  messageOf,
+  type ProtectionService,
+  type Provider,
+  type RestoreRecord,
+} from '@hoard/core/host';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RESTORE_SORT_KEYS, type RestoreRow, type RestoreStore } from '../database/restoreStore.js';
 import { ApiFault } from '../faults.js';
@@ -13,6 +19,7 @@ import {
   queryOf,
   sortOf,
 } from '../listing.js';
+import type { RequestContext } from '../requestContext.js';
 import type { ServiceOf } from './checkpoints.js';
 
 const uuid = { type: 'string', pattern: '^[0-9a-fA-F-]{32,36}$' } as const;
@@ -49,6 +56,28 @@ const restoreView = (r: RestoreRow) => ({
   resources_status: r.resources_status,
   resources_reason: r.resources_reason,
 });
+
+/**
+ * A checkpoint the caller may restore or verify: 404 when there is none, 403 when it is another
+ * project's (Karbor's `AccessCheckpointNotAllowed`) and the caller is no admin.
+ */
+export async function callersCheckpoint(
+  service: ProtectionService,
+  checkpointId: string,
+  context: RequestContext,
+): Promise<CheckpointRecord> {
+  let checkpoint: CheckpointRecord;
+  try {
+    checkpoint = await service.getCheckpoint(checkpointId);
+  } catch (error) {
+    if (isHoardError(error) && error.code === 'CHECKPOINT_NOT_FOUND')
+      throw new ApiFault(404, `Checkpoint ${checkpointId} could not be found.`);
+    throw error;
+  }
+  if (!context.isAdmin && checkpoint.projectId !== context.projectId)
+    throw new ApiFault(403, `The checkpoint ${checkpoint.id} is not allowed to be accessed.`);
+  return checkpoint;
+}
 
 /** Karbor's per-resource words for how a resource's restore stands. */
 function resourcesOf(record: Pick<RestoreRecord, 'resources' | 'status' | 'error' | 'reason'>) {
@@ -89,16 +118,7 @@ export function restoreRoutes(
     if (provider === undefined)
       throw new ApiFault(404, `Provider ${restore.provider_id} could not be found.`);
     const service = await serviceOf(provider);
-    let checkpoint: Awaited<ReturnType<typeof service.getCheckpoint>>;
-    try {
-      checkpoint = await service.getCheckpoint(restore.checkpoint_id);
-    } catch (error) {
-      if (isHoardError(error) && error.code === 'CHECKPOINT_NOT_FOUND')
-        throw new ApiFault(404, `Checkpoint ${restore.checkpoint_id} could not be found.`);
-      throw error;
-    }
-    if (!context.isAdmin && checkpoint.projectId !== context.projectId)
-      throw new ApiFault(403, `The checkpoint ${checkpoint.id} is not allowed to be accessed.`);
+    const checkpoint = await callersCheckpoint(service, restore.checkpoint_id, context);
     const row = await restores.create({
       projectId: context.projectId,
       providerId: provider.id,
@@ -141,13 +161,37 @@ export function restoreRoutes(
     return { restore: restoreView(now ?? row) };
   });
 
-  app.get('/v1/:projectId/restores', async (request) => {
+  recordReadRoutes(app, restores, {
+    collection: 'restores',
+    member: 'restore',
+    idParam: 'restoreId',
+    name: 'Restore',
+    view: restoreView,
+  });
+}
+
+/**
+ * List and show of restores or verifications: Karbor's filters (`status`; `all_tenants` for
+ * admins), sort, marker and links; a non-admin sees only its project's.
+ */
+export function recordReadRoutes(
+  app: FastifyInstance,
+  store: RestoreStore,
+  names: {
+    collection: 'restores' | 'verifications';
+    member: 'restore' | 'verification';
+    idParam: string;
+    name: string;
+    view: (row: RestoreRow) => Record<string, unknown>;
+  },
+): void {
+  app.get(`/v1/:projectId/${names.collection}`, async (request) => {
     const context = request.karborContext!;
     const query = queryOf(request);
     const limit = limitOf(query);
     const filters = filtersOf(query, context.isAdmin, ['status']);
     const projectId = allTenantsOf(query, context.isAdmin) ? filters['project_id'] : context.projectId;
-    const page = await restores.list({
+    const page = await store.list({
       ...(projectId !== undefined ? { projectId } : {}),
       ...(filters['status'] !== undefined ? { status: filters['status'] } : {}),
       sort: sortOf(query, RESTORE_SORT_KEYS),
@@ -155,17 +199,20 @@ export function restoreRoutes(
       offset: offsetOf(query),
       ...(query['marker'] !== undefined ? { marker: query['marker'] } : {}),
     });
-    if (page === undefined) throw new ApiFault(404, `Restore ${query['marker']} could not be found.`);
-    const { links } = linksOf(request, 'restores', query, page, limit);
-    return { restores: page.map(restoreView), ...(links ? { restores_links: links } : {}) };
+    if (page === undefined) throw new ApiFault(404, `${names.name} ${query['marker']} could not be found.`);
+    const { links } = linksOf(request, names.collection, query, page, limit);
+    return {
+      [names.collection]: page.map(names.view),
+      ...(links ? { [`${names.collection}_links`]: links } : {}),
+    };
   });
 
-  app.get('/v1/:projectId/restores/:restoreId', async (request: FastifyRequest) => {
-    const { restoreId } = request.params as { restoreId: string };
-    if (!isUuidLike(restoreId)) throw new ApiFault(400, 'Invalid restore id provided.');
+  app.get(`/v1/:projectId/${names.collection}/:${names.idParam}`, async (request: FastifyRequest) => {
+    const id = (request.params as Record<string, string>)[names.idParam]!;
+    if (!isUuidLike(id)) throw new ApiFault(400, `Invalid ${names.member} id provided.`);
     const context = request.karborContext!;
-    const row = await restores.get(restoreId, context.isAdmin ? undefined : context.projectId);
-    if (row === undefined) throw new ApiFault(404, `Restore ${restoreId} could not be found.`);
-    return { restore: restoreView(row) };
+    const row = await store.get(id, context.isAdmin ? undefined : context.projectId);
+    if (row === undefined) throw new ApiFault(404, `${names.name} ${id} could not be found.`);
+    return { [names.member]: names.view(row) };
   });
 }
