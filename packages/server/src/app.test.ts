@@ -190,3 +190,23 @@ describe('the API server (Karbor v1)', () => {
     expect(create.json()).toMatchObject({ serviceUnavailable: { code: 503 } });
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('lists every /v1 route with its parameters and policy rule', async () => {
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<{
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { summary?: string; parameters?: { name: string }[]; requestBody?: unknown }>
+      >;
+    }>();
+    expect(doc.openapi).toBe('3.0.3');
+    const provider = doc.paths['/v1/{projectId}/providers/{providerId}']!;
+    expect(provider['get']!.summary).toBe('policy provider:get');
+    expect(provider['get']!.parameters!.map((p) => p.name).sort()).toEqual(['projectId', 'providerId']);
+    expect(doc.paths['/v1/{projectId}/triggers']!['post']!.summary).toBe('policy trigger:create');
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/v1/')).length).toBeGreaterThanOrEqual(10);
+  });
+});

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
 import { isHoardError, type Logger } from '@hoard/core';
 import { messageOf, type Provider, scrubSecrets, silentLogger } from '@hoard/core/host';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -88,15 +89,49 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     return payload;
   });
 
+  // The OpenAPI document, generated from the route schemas (GET /openapi.json, no auth).
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: "Hoard API (OpenStack Karbor's v1 REST API)",
+        description:
+          "Karbor's v1 API over Hoard's providers: see docs/api.md for compatibility and Hoard's extensions. Every success is 200; errors are Karbor's fault body.",
+        version: '1.0',
+      },
+      components: {
+        securitySchemes: { keystone: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } },
+      },
+      security: [{ keystone: [] }],
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
   // Every /v1 route names the policy rule it enforces; one without is a bug caught at start.
   const policy = options.policy ?? new Policy();
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/v1/')) return;
+    const rules: string[] = [];
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
-      if (ROUTE_POLICIES[`${method} ${route.url}`] === undefined)
+      const rule = ROUTE_POLICIES[`${method} ${route.url}`];
+      if (rule === undefined)
         throw new Error(`route ${method} ${route.url} has no policy rule in ROUTE_POLICIES`);
+      rules.push(rule);
     }
+    // For the OpenAPI document: the path's parameters, the collection as tag, the policy rule.
+    const names = [...route.url.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+    if (route.url.endsWith('/*')) names.push('*');
+    route.schema = {
+      ...route.schema,
+      tags: [route.url.split('/')[3] ?? 'v1'],
+      summary: `policy ${rules.join(', ')}`,
+      params: {
+        type: 'object',
+        required: names,
+        properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])),
+      },
+    };
   });
 
   // Authentication, then Karbor's check that the URL's project is the caller's.

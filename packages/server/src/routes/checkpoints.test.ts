@@ -353,6 +353,19 @@ describe('checkpoints through the API', () => {
     expect(detail.json()).toMatchObject({ quota: { checkpoints: { limit: 1, in_use: 1 } } });
   });
 
+  it('publishes the request bodies it validates in its OpenAPI document', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
+    }>();
+    const create = doc.paths['/v1/{projectId}/plans']!['post']!.requestBody!;
+    expect(JSON.stringify(create.content['application/json']!.schema)).toContain('provider_id');
+    expect(doc.paths['/v1/{projectId}/verifications']!['post']!.requestBody).toBeDefined();
+    expect(doc.paths['/v1/{projectId}/quotas/{quotaProjectId}']!['put']!.requestBody).toBeDefined();
+  });
+
   it("answers Karbor's faults for unknown plans, providers and checkpoints", async () => {
     const noPlan = await app.inject({
       method: 'POST',
