@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import { isHoardError, type Logger } from '@hoard/core';
 import { messageOf, type Provider, scrubSecrets, silentLogger } from '@hoard/core/host';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { KeystoneAuth, type KeystoneAuthTokenOptions, UNAUTHORIZED_BODY } from './auth/keystone.js';
 import { noAuthContext } from './auth/noauth.js';
 import { Policy } from './auth/policy.js';
@@ -60,7 +60,16 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: () => `req-${randomUUID()}`,
     // Karbor's routes have no trailing-slash variants; the client never sends one either way.
-    routerOptions: { ignoreTrailingSlash: true },
+    // Ids can be long (a protectable's instance id may be a path): 1024 characters a segment.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    // Errors the router raises before any hook (a segment too long, a bad URL) are faults too.
+    frameworkErrors: (error, _request, frameworkReply) => {
+      const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 400;
+      void (frameworkReply as unknown as FastifyReply)
+        .code(status)
+        .type('application/json')
+        .send(faultBody(status, status === 414 ? 'Request URI is too long.' : 'Malformed request url'));
+    },
     // Bodies are validated as Karbor's schemas say: nothing removed, coerced or defaulted.
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },

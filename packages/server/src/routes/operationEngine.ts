@@ -5,9 +5,68 @@ import { isUuidLike } from '../listing.js';
 /**
  * Triggers, scheduled operations and operation logs, routed with Karbor's shapes before the
  * operation engine exists (issue 11 brings it): lists are empty, a uuid-like id is not found, a
- * malformed one is 400 with Karbor's text, and a create is 503 saying why. The client gets
+ * malformed one is 400 with Karbor's text, and a create whose body passes Karbor's schema is 503
+ * saying why (a malformed one is 400). The client gets
  * Karbor's answers for all of them, never a 404 for the route itself.
  */
+/** Karbor's create schemas (`karbor/api/schemas/triggers.py`, `scheduled_operations.py`). */
+const CREATE_SCHEMAS = {
+  triggers: {
+    type: 'object',
+    required: ['trigger_info'],
+    additionalProperties: false,
+    properties: {
+      trigger_info: {
+        type: 'object',
+        required: ['name', 'type', 'properties'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 255 },
+          type: { type: 'string', minLength: 1, maxLength: 255 },
+          properties: {
+            type: 'object',
+            required: ['format', 'pattern'],
+            additionalProperties: false,
+            properties: {
+              format: { type: 'string' },
+              pattern: { type: 'string' },
+              start_time: { type: 'string' },
+              end_time: { type: 'string' },
+              window: { type: ['integer', 'string'] },
+            },
+          },
+        },
+      },
+    },
+  },
+  scheduled_operations: {
+    type: 'object',
+    required: ['scheduled_operation'],
+    additionalProperties: false,
+    properties: {
+      scheduled_operation: {
+        type: 'object',
+        required: ['operation_type', 'trigger_id', 'operation_definition'],
+        additionalProperties: false,
+        properties: {
+          name: { type: ['string', 'null'], maxLength: 255 },
+          description: { type: ['string', 'null'], maxLength: 255 },
+          operation_type: { type: 'string', minLength: 1, maxLength: 255 },
+          trigger_id: { type: 'string', pattern: '^[0-9a-fA-F-]{32,36}$' },
+          operation_definition: {
+            type: 'object',
+            required: ['provider_id', 'plan_id'],
+            properties: {
+              provider_id: { type: 'string', pattern: '^[0-9a-fA-F-]{32,36}$' },
+              plan_id: { type: 'string', pattern: '^[0-9a-fA-F-]{32,36}$' },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 export function operationEngineRoutes(app: FastifyInstance): void {
   const collections = [
     {
@@ -42,7 +101,7 @@ export function operationEngineRoutes(app: FastifyInstance): void {
     app.get(`/v1/:projectId/${c.path}/:${c.param}`, async (request) => notFound(request.params));
     if (c.path === 'operation_logs') continue;
     app.delete(`/v1/:projectId/${c.path}/:${c.param}`, async (request) => notFound(request.params));
-    app.post(`/v1/:projectId/${c.path}`, async () => {
+    app.post(`/v1/:projectId/${c.path}`, { schema: { body: CREATE_SCHEMAS[c.path] } }, async () => {
       throw new ApiFault(
         503,
         'The operation engine is not running in this Hoard server yet: triggers and scheduled operations cannot be created.',
