@@ -167,7 +167,7 @@ describe('10,000 malformed requests', () => {
       const query = op.method === 'GET' && next() < 0.5 ? `?${badQuery()}` : '';
       const oversize = withBody && next() < 0.02;
       const request: InjectOptions = {
-        method: op.method as InjectOptions['method'],
+        method: op.method as NonNullable<InjectOptions['method']>,
         url: `${url}${query}`,
         headers: {
           'x-auth-token': 'fuzz:fuzz',
