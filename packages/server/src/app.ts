@@ -72,7 +72,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     },
     // Bodies are validated as Karbor's schemas say: nothing removed, coerced or defaulted.
     ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: false,
+        allErrors: false,
+        allowUnionTypes: true,
+      },
     },
   });
   app.setSchemaErrorFormatter((errors) => new ApiFault(400, schemaMessage(errors[0])));

@@ -26,6 +26,9 @@ export interface ObjectLogRecord {
   objects: Record<string, ObjectLogEntry | null>;
 }
 
+/** Checkpoint metadata kept in memory by a store at most. */
+const METADATA_CACHE_ENTRIES = 20_000;
+
 /** Bank keys of the checkpoint layout (docs/protocol.md, "Banks"). */
 export const checkpointKeys = {
   root: (id: string) => `checkpoints/${id}/`,
@@ -169,6 +172,13 @@ export interface ListCheckpointsOptions {
  * needs only the index keys, not every checkpoint's metadata.
  */
 export class CheckpointStore {
+  /**
+   * Metadata read before, by id: `metadata.json` is written once, when the checkpoint is created
+   * (only-if-absent), and never changed, so a listing need not read it again. A cached entry
+   * whose `status.json` has gone (the checkpoint was purged) is dropped and read afresh.
+   */
+  private readonly metadataCache = new Map<string, CheckpointMetadata>();
+
   constructor(private readonly bank: Bank) {}
 
   /** A new checkpoint id (time-ordered). */
@@ -186,8 +196,13 @@ export class CheckpointStore {
   }
 
   private async getJson<T>(key: string): Promise<T | undefined> {
-    if ((await this.bank.head(key)) === undefined) return undefined;
-    const bytes = await this.bank.get(key);
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.bank.get(key);
+    } catch (error) {
+      if (isHoardError(error) && error.code === 'BANK_OBJECT_NOT_FOUND') return undefined;
+      throw error;
+    }
     try {
       return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
     } catch (error) {
@@ -294,10 +309,18 @@ export class CheckpointStore {
     if (!CheckpointStore.isValidId(id)) {
       throw new HoardError('CHECKPOINT_NOT_FOUND', `Checkpoint '${id}' does not exist (not a checkpoint id)`);
     }
-    let metadata: CheckpointMetadata | undefined;
+    const cached = this.metadataCache.get(id);
+    let metadata: CheckpointMetadata | undefined = cached;
     try {
-      metadata = await this.getJson<CheckpointMetadata>(checkpointKeys.metadata(id));
-      if (metadata !== undefined) checkMetadataShape(id, metadata);
+      if (metadata === undefined) {
+        metadata = await this.getJson<CheckpointMetadata>(checkpointKeys.metadata(id));
+        if (metadata !== undefined) {
+          checkMetadataShape(id, metadata);
+          if (this.metadataCache.size >= METADATA_CACHE_ENTRIES)
+            this.metadataCache.delete(this.metadataCache.keys().next().value!);
+          this.metadataCache.set(id, metadata);
+        }
+      }
     } catch (error) {
       if (!isHoardError(error) || error.code !== 'CHECKPOINT_INVALID') throw error;
       return corruptMetadataRecord(id, error.message);
@@ -322,6 +345,11 @@ export class CheckpointStore {
         updatedAt: metadata.createdAt,
         resources: {},
       };
+    }
+    if (status === undefined && cached !== undefined) {
+      // Purged since it was cached (or never finished): read it as if for the first time.
+      this.metadataCache.delete(id);
+      return this.get(id);
     }
     const record: CheckpointRecord = {
       ...metadata,
@@ -364,18 +392,30 @@ export class CheckpointStore {
     const { limit, providerId, ...rest } = options;
     const ids = await this.listIds(providerId === undefined ? options : rest);
     const out: CheckpointRecord[] = [];
-    for (const id of ids) {
-      if (limit !== undefined && out.length >= limit) break;
-      let record: CheckpointRecord;
-      try {
-        record = await this.get(id);
-      } catch (error) {
-        if (isHoardError(error) && error.code === 'CHECKPOINT_NOT_FOUND') continue; // index without checkpoint
-        throw error;
+    // Read in windows of up to 32 checkpoints at once (a bank's reads overlap), kept in order.
+    for (let at = 0; at < ids.length && (limit === undefined || out.length < limit); ) {
+      const window = ids.slice(at, at + Math.min(32, limit === undefined ? 32 : limit - out.length));
+      at += window.length;
+      const records = await Promise.all(
+        window.map(async (id) => {
+          try {
+            return await this.get(id);
+          } catch (error) {
+            if (isHoardError(error) && error.code === 'CHECKPOINT_NOT_FOUND') return undefined; // index without checkpoint
+            throw error;
+          }
+        }),
+      );
+      for (const record of records) {
+        if (record === undefined) continue;
+        if (
+          providerId !== undefined &&
+          record.providerId !== providerId &&
+          record.corruptRecord !== 'metadata'
+        )
+          continue;
+        if (limit === undefined || out.length < limit) out.push(record);
       }
-      if (providerId !== undefined && record.providerId !== providerId && record.corruptRecord !== 'metadata')
-        continue;
-      out.push(record);
     }
     return out;
   }
