@@ -104,6 +104,19 @@ describe('share plugin on the mini-cloud Manila', () => {
     });
     expect((await manila.getSnapshot(result.from_snapshot))?.share_id).toBe(shareId);
 
+    // Verify: the snapshot is there and available; once it is deleted behind Hoard's back, verify
+    // says so, naming it.
+    const verified = await service.verify({ checkpointId: checkpoint.id });
+    expect(verified.status, JSON.stringify(verified.resources)).toBe('success');
+    expect(verified.resources[key]?.status).toBe('verified');
+    await manila.deleteSnapshot(result.from_snapshot);
+    await manila.waitForSnapshot(result.from_snapshot, 'deleted', {});
+    const broken = await service.verify({ checkpointId: checkpoint.id });
+    expect(broken.status).toBe('fail');
+    expect(broken.resources[key]?.problems).toEqual([
+      `Manila snapshot ${result.from_snapshot} no longer exists`,
+    ]);
+
     const deleted = await service.deleteCheckpoint({ checkpointId: checkpoint.id });
     expect(deleted.status).toBe('deleted');
     expect(await manila.getSnapshot(result.from_snapshot)).toBeUndefined();

@@ -92,10 +92,25 @@ async function remove(context: Contexts['delete']): Promise<JsonObject> {
   return { deleted: true, snapshot_id: info.snapshot_id };
 }
 
+/** Verify: the Manila snapshot the checkpoint records still exists and is `available`. */
+async function verify(context: {
+  config: OpenStackConfig;
+  savedInfo: ShareSavedInfo | undefined;
+  signal: AbortSignal;
+}) {
+  const id = context.savedInfo?.snapshot_id;
+  if (!id) return ['the checkpoint records no Manila snapshot of this share'];
+  const snapshot = await (await manilaFor(context)).getSnapshot(id, context.signal);
+  if (snapshot === undefined) return [`Manila snapshot ${id} no longer exists`];
+  if (snapshot.status !== 'available') return [`Manila snapshot ${id} is ${snapshot.status}, not available`];
+  return [];
+}
+
 /**
  * The protection plugin of Manila shares, as Karbor's Manila spec designed it: protect takes a
  * share snapshot in `main`; restore creates a new share from it (or reverts the share itself when
- * `share_id` names it); delete deletes the snapshot.
+ * `share_id` names it); delete deletes the snapshot. Verify checks that the snapshot is still
+ * there and `available`.
  */
 export const shareProtectionPlugin = defineProtectionPlugin({
   name: 'share',
@@ -107,4 +122,5 @@ export const shareProtectionPlugin = defineProtectionPlugin({
     restore: { main: restore },
     delete: { main: remove },
   },
+  verify,
 });

@@ -105,6 +105,19 @@ describe('volume plugin on the mini-cloud Cinder', () => {
     expect(restored.original_volume_id).toBe(volumeId);
     expect((await readMarker(restored.volume_id, marker.length)).equals(marker)).toBe(true);
 
+    // Verify: the backup is there and available; once the incremental one is deleted behind
+    // Hoard's back, verify of its checkpoint says so, naming it.
+    const verified = await hoard.verify({ checkpointId: first.id });
+    expect(verified.status, JSON.stringify(verified.resources)).toBe('success');
+    const secondBackup = (await hoard.getCheckpointDetails(second.id)).resourceDetails[key]?.savedInfo?.[
+      'backup_id'
+    ] as string;
+    await cinder.deleteBackup(secondBackup);
+    await cinder.wait('backup', secondBackup, 'deleted', { timeoutMs: 120_000 });
+    const broken = await hoard.verify({ checkpointId: second.id });
+    expect(broken.status).toBe('fail');
+    expect(broken.resources[key]?.problems).toEqual([`Cinder backup ${secondBackup} no longer exists`]);
+
     // The incremental backup depends on the full one: delete it first.
     expect(await hoard.deleteCheckpoint({ checkpointId: second.id })).toMatchObject({ status: 'deleted' });
     expect(await hoard.deleteCheckpoint({ checkpointId: first.id })).toMatchObject({ status: 'deleted' });

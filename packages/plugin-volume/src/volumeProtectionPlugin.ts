@@ -144,6 +144,20 @@ async function deleteMain(context: Contexts['delete']): Promise<JsonObject> {
   return { deleted };
 }
 
+/** Verify: the Cinder backup the checkpoint records still exists and is `available`. */
+async function verify(context: {
+  config: OpenStackConfig;
+  savedInfo: VolumeSavedInfo | undefined;
+  signal: AbortSignal;
+}) {
+  const id = context.savedInfo?.backup_id;
+  if (!id) return ['the checkpoint records no Cinder backup of this volume'];
+  const backup = await (await cinderFor(context)).getBackup(id, { signal: context.signal });
+  if (backup === undefined) return [`Cinder backup ${id} no longer exists`];
+  if (backup.status !== 'available') return [`Cinder backup ${id} is ${backup.status}, not available`];
+  return [];
+}
+
 /**
  * The protection plugin of Cinder volumes.
  *
@@ -151,7 +165,8 @@ async function deleteMain(context: Contexts['delete']): Promise<JsonObject> {
  * it up with Cinder backup in `main` (incremental when an earlier backup exists and
  * `backup_mode` allows it) and removes the snapshot. Restore creates a new volume from the backup
  * (or restores into `volume_id`) and publishes the new id for the server's restore. Delete
- * removes the backup, and any snapshot a failed protect left.
+ * removes the backup, and any snapshot a failed protect left. Verify checks that the backup is
+ * still there and `available`.
  */
 export const volumeProtectionPlugin = defineProtectionPlugin({
   name: 'volume',
@@ -163,4 +178,5 @@ export const volumeProtectionPlugin = defineProtectionPlugin({
     restore: { main: restoreMain },
     delete: { main: deleteMain },
   },
+  verify,
 });
