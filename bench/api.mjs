@@ -173,7 +173,7 @@ try {
           16,
         );
         // Wait for the protects to end (the answer comes once each checkpoint exists).
-        for (let i = 0; ; i++) {
+        for (;;) {
           const page = await call(`${v1}/providers/${PROVIDER_ID}/checkpoints?limit=1000`);
           if (!page.checkpoints.some((c) => c.status === 'protecting')) {
             const last = await call(
