@@ -184,9 +184,22 @@ describe('the API server (Karbor v1)', () => {
       method: 'POST',
       url: '/v1/p1/triggers',
       headers: token,
-      payload: { trigger_info: { name: 't', type: 'time', properties: {} } },
+      payload: {
+        trigger_info: {
+          name: 't',
+          type: 'time',
+          properties: { format: 'calendar', pattern: 'BEGIN:VEVENT\nRRULE:FREQ=HOURLY\nEND:VEVENT' },
+        },
+      },
     });
     expect(create.statusCode).toBe(503);
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/v1/p1/triggers',
+      headers: token,
+      payload: { trigger_info: { name: 't', type: 'time', properties: {} } },
+    });
+    expect(malformed.json()).toMatchObject({ badRequest: { code: 400 } });
     expect(create.json()).toMatchObject({ serviceUnavailable: { code: 503 } });
   });
 });

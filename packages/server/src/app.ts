@@ -15,6 +15,7 @@ import { RestoreStore } from './database/restoreStore.js';
 import { ServiceStore } from './database/serviceStore.js';
 import { ApiFault, faultBody } from './faults.js';
 import { KeyedLock } from './keyedLock.js';
+import { OperationProgress } from './operationProgress.js';
 import type { RequestContext } from './requestContext.js';
 import { checkpointRoutes, countCheckpoints, protectionServices } from './routes/checkpoints.js';
 import { operationEngineRoutes } from './routes/operationEngine.js';
@@ -242,6 +243,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       running.add(tracked);
     };
     const serviceOf = protectionServices(logger);
+    const progress = new OperationProgress();
     const checkpointsInUse = (projectId: string) => countCheckpoints(options.providers, serviceOf, projectId);
     checkpointRoutes(
       app,
@@ -253,6 +255,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       quotas,
       quotaLock,
       checkpointsInUse,
+      progress,
     );
     // This server runs operations: it is Karbor's karbor-protection service, listed with its heartbeat.
     const services = new ServiceStore(options.database.db);
@@ -267,7 +270,16 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     // Every restore runs in the server that started it: one still in progress now was cut off.
     const interrupted = await restores.failInterrupted('the API server stopped while this restore ran');
     if (interrupted > 0) logger.warn('restores left in progress were marked fail', { count: interrupted });
-    restoreRoutes(app, options.providers, restores, serviceOf, inBackground, shutdown.signal, logger);
+    restoreRoutes(
+      app,
+      options.providers,
+      restores,
+      serviceOf,
+      inBackground,
+      shutdown.signal,
+      logger,
+      progress,
+    );
     const verifications = new RestoreStore(options.database.db, 'verifications');
     const stale = await verifications.failInterrupted('the API server stopped while this verification ran');
     if (stale > 0) logger.warn('verifications left in progress were marked fail', { count: stale });

@@ -231,6 +231,10 @@ describe('checkpoints through the API', () => {
         headers: as(project),
         payload: { 'os-resetState': { state } },
       });
+    // Progress is shown while the protect runs here, not once it has ended.
+    expect((await app.inject({ method: 'GET', url, headers: as('p3') })).json()).not.toHaveProperty(
+      'checkpoint.hoard_progress',
+    );
     const toError = await reset('error');
     expect(toError.statusCode).toBe(200);
     expect(toError.json()).toEqual({});

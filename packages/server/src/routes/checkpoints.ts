@@ -12,6 +12,7 @@ import type { QuotaStore } from '../database/quotaStore.js';
 import { ApiFault } from '../faults.js';
 import type { KeyedLock } from '../keyedLock.js';
 import { allTenantsOf, filtersOf, isUuidLike, limitOf, linksOf, queryOf } from '../listing.js';
+import type { OperationProgress } from '../operationProgress.js';
 import { providerById } from './providers.js';
 import { checkQuota } from './quotas.js';
 
@@ -140,7 +141,9 @@ export function checkpointRoutes(
   quotas: QuotaStore,
   quotaLock: KeyedLock,
   checkpointsInUse: (projectId: string) => Promise<number>,
+  progress: OperationProgress,
 ): void {
+  const view = (record: CheckpointRecord) => ({ ...checkpointView(record), ...progress.of(record.id) });
   const ids = (request: FastifyRequest) => {
     const { providerId, checkpointId } = request.params as { providerId: string; checkpointId?: string };
     const provider = providerById(providers, providerId);
@@ -196,6 +199,7 @@ export function checkpointRoutes(
       const created = await quotaLock.run(plan.project_id, async () => {
         await checkQuota(quotas, plan.project_id, 'checkpoints', () => checkpointsInUse(plan.project_id));
         return new Promise<{ id: string; createdAt: string }>((resolve, reject) => {
+          const tracked = progress.track();
           const protect = service.protect({
             resources,
             parameters: plan.parameters,
@@ -203,8 +207,13 @@ export function checkpointRoutes(
             projectId: plan.project_id,
             hostInfo,
             signal: shutdown,
-            onCheckpointCreated: resolve,
+            onEvent: tracked.onEvent,
+            onCheckpointCreated: (checkpoint) => {
+              tracked.attach(checkpoint.id);
+              resolve(checkpoint);
+            },
           });
+          void protect.finally(tracked.done).catch(() => undefined);
           protect.catch((error: unknown) =>
             reject(new ApiFault(400, `Create checkpoint failed: ${messageOf(error)}`)),
           );
@@ -270,12 +279,12 @@ export function checkpointRoutes(
       after = batch[batch.length - 1]!.id;
     }
     const { links } = linksOf(request, 'checkpoints', query, out, limit);
-    return { checkpoints: out.map(checkpointView), ...(links ? { checkpoints_links: links } : {}) };
+    return { checkpoints: out.map(view), ...(links ? { checkpoints_links: links } : {}) };
   });
 
   app.get('/v1/:projectId/providers/:providerId/checkpoints/:checkpointId', async (request) => {
     const { provider, checkpointId } = ids(request);
-    return { checkpoint: checkpointView(await visible(request, provider, checkpointId!)) };
+    return { checkpoint: view(await visible(request, provider, checkpointId!)) };
   });
 
   app.delete('/v1/:projectId/providers/:providerId/checkpoints/:checkpointId', async (request) => {

@@ -19,6 +19,7 @@ import {
   queryOf,
   sortOf,
 } from '../listing.js';
+import type { OperationProgress } from '../operationProgress.js';
 import type { RequestContext } from '../requestContext.js';
 import type { ServiceOf } from './checkpoints.js';
 
@@ -103,6 +104,7 @@ export function restoreRoutes(
   inBackground: (work: Promise<unknown>) => void,
   shutdown: AbortSignal,
   logger: Logger,
+  progress: OperationProgress,
 ): void {
   app.post('/v1/:projectId/restores', { schema: { body: createSchema } }, async (request) => {
     const { restore } = request.body as {
@@ -127,6 +129,8 @@ export function restoreRoutes(
       parameters: restore.parameters,
     });
     // As Karbor: a restore that cannot start is recorded `fail`, and the answer is still 200.
+    const tracked = progress.track();
+    tracked.attach(row.id);
     const started = await new Promise<boolean>((resolve) => {
       const run = service
         .restore({
@@ -138,6 +142,7 @@ export function restoreRoutes(
             resolve(true);
           },
           onEvent: (event) => {
+            tracked.onEvent(event);
             if (event.type === 'task-failed')
               logger.warn('restore hook failed', { restore: row.id, resource: event.resourceKey });
           },
@@ -153,7 +158,8 @@ export function restoreRoutes(
         .catch(async (error: unknown) => {
           await restores.update(row.id, { status: 'fail', resourcesReason: { restore: messageOf(error) } });
           resolve(false);
-        });
+        })
+        .finally(tracked.done);
       inBackground(run);
     });
     const now = await restores.get(row.id);
@@ -166,7 +172,7 @@ export function restoreRoutes(
     member: 'restore',
     idParam: 'restoreId',
     name: 'Restore',
-    view: restoreView,
+    view: (row) => ({ ...restoreView(row), ...progress.of(row.id) }),
   });
 }
 
