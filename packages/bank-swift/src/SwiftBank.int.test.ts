@@ -390,12 +390,17 @@ describe('fault injection: Swift answers 5xx, drops connections and hangs mid-pr
         const faulty = bankOn(viaFaults, { container: name, attempts: 2, requestTimeoutMs: 1500 }).bank;
         const direct = bankOn(admin, { container: name }).bank;
         await direct.open();
-        const provider = (bank: SwiftBank) =>
+        // The faulty run holds a 2 s lease, so that what it leaves lapses quickly; the recovery
+        // runs with a long one, which a loaded machine's slow requests cannot outlast (a 2 s
+        // lease lapsed under load in CI when one Swift request took over 0.8 s).
+        const provider = (bank: SwiftBank, short = true) =>
           createTestProvider({
             protectables: [thing],
             plugins: [writer],
             bank,
-            options: { leaseExpireSeconds: 2, leaseRenewSeconds: 1 },
+            options: short
+              ? { leaseExpireSeconds: 2, leaseRenewSeconds: 1 }
+              : { leaseExpireSeconds: 30, leaseRenewSeconds: 5 },
           });
         const outcome = await (await createProtectionService(provider(faulty)))
           .protect({ resources: [{ type: 'T', id: '1', name: 'one' }] })
@@ -405,7 +410,7 @@ describe('fault injection: Swift answers 5xx, drops connections and hangs mid-pr
           `${kind} from request ${from}: ${outcome instanceof Error ? outcome.message.slice(0, 80) : outcome.status}`,
         );
         await new Promise((r) => setTimeout(r, 2300)); // a lease left behind lapses
-        const service = await createProtectionService(provider(direct));
+        const service = await createProtectionService(provider(direct, false));
         const [c] = await service.listCheckpoints();
         if (c !== undefined && c.status !== 'available') {
           const recovered =
