@@ -761,11 +761,22 @@ export class ProtectionService {
     const owner = leaseOwners.delete(record.id);
     const { lease, bank, store } = await this.lease(owner);
     try {
-      await store.writeStatus(record.id, {
-        status: 'deleting',
-        updatedAt: new Date().toISOString(),
-        resources: Object.fromEntries(graph.resources.map((r) => [resourceKey(r), { status: 'deleting' }])),
-      });
+      try {
+        await store.writeStatus(record.id, {
+          status: 'deleting',
+          updatedAt: new Date().toISOString(),
+          resources: Object.fromEntries(graph.resources.map((r) => [resourceKey(r), { status: 'deleting' }])),
+        });
+      } catch (error) {
+        // A checkpoint that is not available (e.g. a protect that filled the disk) is deleted
+        // even when `deleting` cannot be written: its data is not whole anyway, and removing it
+        // is what frees the space. An available one is never touched without its mark.
+        if (record.status === 'available' || lease.lost !== undefined) throw error;
+        this.logger.warn('delete goes on without its deleting mark', {
+          checkpoint: record.id,
+          error: messageOf(error),
+        });
+      }
       // A restore that took its reader lease just before `deleting` was written wins.
       await this.refuseWhileRead(record.id, () => store.writeStatus(record.id, statusRecordOf(record)));
       const checkpoint: CheckpointView = {
