@@ -5,7 +5,7 @@
  * after them with its heap back where it was. HOARD_FUZZ_SEED replays a run; HOARD_FUZZ_COUNT
  * changes its size.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -15,8 +15,8 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from './app.js';
 import { type OpenDatabase, openDatabase } from './database/openDatabase.js';
+import { writeLocalProvider } from './testing/hoardServe.js';
 
-const PROVIDER_ID = 'cf56bd3e-97a7-4078-b6d5-f36246333fd9';
 const SEED = Number(process.env['HOARD_FUZZ_SEED'] ?? Date.now() % 1_000_000);
 const COUNT = Number(process.env['HOARD_FUZZ_COUNT'] ?? 10_000);
 let app: FastifyInstance;
@@ -39,11 +39,7 @@ type Schema = { type?: string | string[]; properties?: Record<string, Schema>; r
 
 beforeAll(async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'hoard-fuzz-'));
-  await mkdir(path.join(root, 'providers.d'));
-  await writeFile(
-    path.join(root, 'providers.d', 'local.conf'),
-    `[provider]\nname = Local\nid = ${PROVIDER_ID}\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n`,
-  );
+  await writeLocalProvider(root);
   const entries = await loadProviders({
     providerDir: path.join(root, 'providers.d'),
     searchFrom: [import.meta.dirname],

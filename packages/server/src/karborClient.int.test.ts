@@ -6,7 +6,13 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureKarborClient, type HoardServe, runClient, startHoardServe } from './testing/hoardServe.js';
+import {
+  ensureKarborClient,
+  type HoardServe,
+  runClient,
+  startHoardServe,
+  writeLocalProvider,
+} from './testing/hoardServe.js';
 
 const PROVIDER_ID = 'cf56bd3e-97a7-4078-b6d5-f36246333fd9';
 let server: HoardServe;
@@ -28,11 +34,7 @@ function karbor(args: string[], project = 'demo', urlProject = project) {
 beforeAll(async () => {
   ensureKarborClient();
   root = await mkdtemp(path.join(tmpdir(), 'hoard-serve-'));
-  await mkdir(path.join(root, 'providers.d'));
-  await writeFile(
-    path.join(root, 'providers.d', 'local.conf'),
-    `[provider]\nname = Local\ndescription = Local directories\nid = ${PROVIDER_ID}\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n`,
-  );
+  await writeLocalProvider(root);
   server = await startHoardServe(root, ['--port', '0']);
   url = server.url;
 });

@@ -17,6 +17,7 @@ import {
   pollUntil,
   runClient,
   startHoardServe,
+  writeLocalProvider,
 } from './testing/hoardServe.js';
 
 const PROVIDER_ID = 'cf56bd3e-97a7-4078-b6d5-f36246333fd9';
@@ -71,11 +72,7 @@ beforeAll(async () => {
     tokens[user] = { value: token.value, projectId: token.projectId! };
   }
   root = await mkdtemp(path.join(tmpdir(), 'hoard-serve-keystone-'));
-  await mkdir(path.join(root, 'providers.d'));
-  await writeFile(
-    path.join(root, 'providers.d', 'local.conf'),
-    `[provider]\nname = Local\ndescription = Local directories\nid = ${PROVIDER_ID}\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n`,
-  );
+  await writeLocalProvider(root);
   await writeFile(
     path.join(root, 'hoard.conf'),
     [

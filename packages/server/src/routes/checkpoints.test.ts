@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../app.js';
 import { type OpenDatabase, openDatabase } from '../database/openDatabase.js';
+import { writeLocalProvider } from '../testing/hoardServe.js';
 
 const PROVIDER_ID = 'cf56bd3e-97a7-4078-b6d5-f36246333fd9';
 const TYPE = 'Hoard::Local::Directory';
@@ -19,13 +20,9 @@ const base = (project: string) => `/v1/${project}/providers/${PROVIDER_ID}/check
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'hoard-checkpoints-'));
   data = path.join(root, 'data');
-  await mkdir(path.join(root, 'providers.d'));
   await mkdir(data);
   for (let i = 0; i < 5; i++) await writeFile(path.join(data, `f${i}.txt`), `file ${i}\n`);
-  await writeFile(
-    path.join(root, 'providers.d', 'local.conf'),
-    `[provider]\nname = Local\nid = ${PROVIDER_ID}\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n`,
-  );
+  await writeLocalProvider(root);
   const entries = await loadProviders({
     providerDir: path.join(root, 'providers.d'),
     searchFrom: [import.meta.dirname],

@@ -1,5 +1,6 @@
 /** Test helpers: `hoard serve` as a child process, and the real python-karborclient against it. */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -91,4 +92,22 @@ export async function pollUntil(
     out = poll();
   }
   return out;
+}
+
+/** The provider id the server tests use (Karbor's "OS Infra Provider" id). */
+export const LOCAL_PROVIDER_ID = 'cf56bd3e-97a7-4078-b6d5-f36246333fd9';
+
+/**
+ * Writes `<root>/providers.d/local.conf`: plugin-directory into a bank-fs bank at `<root>/bank`.
+ *
+ * @returns the provider directory
+ */
+export async function writeLocalProvider(root: string): Promise<string> {
+  const dir = path.join(root, 'providers.d');
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    path.join(dir, 'local.conf'),
+    `[provider]\nname = Local\ndescription = Local directories\nid = ${LOCAL_PROVIDER_ID}\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\n[file_system_bank_plugin]\nfile_system_bank_path = ../bank\n`,
+  );
+  return dir;
 }
