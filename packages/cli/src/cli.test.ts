@@ -245,6 +245,9 @@ describe('providers and plugins: bad input', () => {
         '[provider]\nname = missing\nid = 3\nbank = @hoard/bank-fs\nplugin = @acme/not-installed\n',
       'providers.d/e-garbage.conf': '[provider]\nname = x\nthis line is wrong\n',
       'providers.d/f-bank-path-missing.conf': '[provider]\nname = nopath\nid = 6\nbank = @hoard/bank-fs\n',
+      'providers.d/g-bad-projects.conf': localProvider('../bank7', 'projects = a, , b')
+        .replace('name = local', 'name = badprojects')
+        .replace('11111111', '77777777'),
     });
     const run = runHoard(['provider', 'list', '--json'], { cwd: root });
     expect(run.code).toBe(0);
@@ -265,6 +268,9 @@ describe('providers and plugins: bad input', () => {
     expect(byFile['e-garbage.conf']?.error?.message).toContain('e-garbage.conf:3: expected "key = value"');
     expect(byFile['f-bank-path-missing.conf']?.error?.message).toContain(
       '[file_system_bank_plugin] file_system_bank_path: is required',
+    );
+    expect(byFile['g-bad-projects.conf']?.error?.message).toContain(
+      'g-bad-projects.conf:6: [provider] projects',
     );
     const text = runHoard(['provider', 'list'], { cwd: root });
     expect(text.stdout).toContain('ERROR PLUGIN_NOT_FOUND');

@@ -36,6 +36,7 @@ export {
   type ListOptions,
   type PutOptions,
 } from './plugin-api/Bank.js';
+export { type Caller, Secret } from './plugin-api/Caller.js';
 export {
   defineProtectable,
   type Protectable,

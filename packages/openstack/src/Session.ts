@@ -114,7 +114,7 @@ export class Session {
   private scrub(text: string): string {
     const a = this.config.auth;
     let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*):[^\s/?#@'"]*@/gi, '$1:***@');
-    for (const secret of [a.password, a.applicationCredentialSecret, this.token?.value]) {
+    for (const secret of [a.password, a.applicationCredentialSecret, a.token, this.token?.value]) {
       if (secret === undefined || secret.length === 0) continue;
       for (const spelling of [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])
         out = out.split(spelling).join('***');

@@ -16,7 +16,9 @@ export {
   OPENSTACK_CONFIG_SECTIONS,
   type OpenStackClientSection,
   type OpenStackConfig,
+  type SessionCaller,
   sessionFor,
+  sessionForCaller,
   sessionFromConfig,
 } from './sessionFromConfig.js';
 export { type PolledStatus, type WaitForOptions, waitFor } from './waitFor.js';

@@ -1,7 +1,8 @@
-import { defineProtectable, HoardError, type Resource } from '@hoard/core';
+import { defineProtectable, HoardError, type ProtectableContext, type Resource } from '@hoard/core';
 import {
   OPENSTACK_CONFIG_SECTIONS,
   OPENSTACK_RESOURCE_TYPES,
+  type OpenStackConfig,
   OpenStackError,
   sessionFor,
 } from '@hoard/openstack';
@@ -26,6 +27,21 @@ function projectResource(project: KeystoneProject): Resource {
 }
 
 /**
+ * The projects the session's user has a role in; when a host acts for a caller, only the
+ * caller's own project (Karbor's project protectable listed the request context's project).
+ */
+async function visibleProjects(context: ProtectableContext<OpenStackConfig>): Promise<KeystoneProject[]> {
+  const session = await sessionFor(context);
+  const { projects } = await session.json<{ projects: KeystoneProject[] }>(
+    'identity',
+    `${session.config.auth.authUrl}/auth/projects`,
+    { signal: context.signal },
+  );
+  const caller = context.caller;
+  return caller === undefined ? projects : projects.filter((p) => p.id === caller.projectId);
+}
+
+/**
  * The protectable of Keystone projects: the root of a tenant's resource graph. It has no parents;
  * the protectables of servers, volumes, images and shares name it among their parent types, so
  * protecting a project discovers everything in it.
@@ -36,27 +52,19 @@ export const projectProtectable = defineProtectable({
   parentTypes: [],
   configSections: OPENSTACK_CONFIG_SECTIONS,
   async list(context) {
-    const session = await sessionFor(context);
-    const { projects } = await session.json<{ projects: KeystoneProject[] }>(
-      'identity',
-      `${session.config.auth.authUrl}/auth/projects`,
-      {
-        signal: context.signal,
-      },
-    );
-    return projects.map(projectResource);
+    return (await visibleProjects(context)).map(projectResource);
   },
   async show(context, id) {
     const session = await sessionFor(context);
-    const { projects } = await session.json<{ projects: KeystoneProject[] }>(
-      'identity',
-      `${session.config.auth.authUrl}/auth/projects`,
-      {
-        signal: context.signal,
-      },
-    );
+    const projects = await visibleProjects(context);
     const project = projects.find((p) => p.id === id || p.name === id);
     if (project !== undefined) return projectResource(project);
+    // A caller (an API request) sees its own project only, as in Karbor.
+    if (context.caller !== undefined) {
+      throw new HoardError('RESOURCE_NOT_FOUND', `Project '${id}' is not the caller's project`, {
+        resourceKey: `${PROJECT_RESOURCE_TYPE}#${id}`,
+      });
+    }
     try {
       const { project: found } = await session.json<{ project: KeystoneProject }>(
         'identity',

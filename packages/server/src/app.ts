@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import { isHoardError, type Logger } from '@hoard/core';
+import { isHoardError, type Logger, Secret } from '@hoard/core';
 import { messageOf, type Provider, scrubSecrets, silentLogger } from '@hoard/core/host';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { KeystoneAuth, type KeystoneAuthTokenOptions, UNAUTHORIZED_BODY } from './auth/keystone.js';
@@ -16,7 +16,7 @@ import { ServiceStore } from './database/serviceStore.js';
 import { ApiFault, faultBody } from './faults.js';
 import { KeyedLock } from './keyedLock.js';
 import { OperationProgress } from './operationProgress.js';
-import type { RequestContext } from './requestContext.js';
+import { callerOf, type RequestContext } from './requestContext.js';
 import { checkpointRoutes, countCheckpoints, protectionServices } from './routes/checkpoints.js';
 import { operationEngineRoutes } from './routes/operationEngine.js';
 import { planRoutes } from './routes/plans.js';
@@ -177,8 +177,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
         throw error;
       }
       context = { ...caller, isAdmin: policy.allows('context_is_admin', { ...caller, isAdmin: false }) };
+      request.caller = callerOf(context, new Secret(value));
     }
     request.karborContext = context;
+    request.caller ??= callerOf(context);
     const projectId = request.url.split('/')[2]?.split('?')[0];
     if (projectId !== undefined && projectId !== '' && projectId !== context.projectId)
       throw new ApiFault(400, 'Malformed request url');

@@ -21,6 +21,7 @@ import {
 } from './testing/hoardServe.js';
 
 const PROVIDER_ID = 'cf56bd3e-97a7-4078-b6d5-f36246333fd9';
+const DEMO_ONLY_ID = '5f0c2a4e-6f55-4a35-9a3e-0d1c7a1b9e21';
 const API = 'http://127.0.0.1:8799';
 let server: HoardServe;
 let root: string;
@@ -72,7 +73,12 @@ beforeAll(async () => {
     tokens[user] = { value: token.value, projectId: token.projectId! };
   }
   root = await mkdtemp(path.join(tmpdir(), 'hoard-serve-keystone-'));
-  await writeLocalProvider(root);
+  const providerDir = await writeLocalProvider(root);
+  // A provider served to project demo only (a local directory is the server's own disk).
+  await writeFile(
+    path.join(providerDir, 'demo-only.conf'),
+    `[provider]\nname = DemoOnly\nid = ${DEMO_ONLY_ID}\nbank = @hoard/bank-fs\nplugin = @hoard/plugin-directory\nprojects = ${tokens['demo']!.projectId}\n[file_system_bank_plugin]\nfile_system_bank_path = ../demo-only-bank\n`,
+  );
   await writeFile(
     path.join(root, 'hoard.conf'),
     [
@@ -246,6 +252,32 @@ describe('hoard serve with auth_strategy = keystone', () => {
 
     const deleted = karbor('demo', ['checkpoint-delete', PROVIDER_ID, checkpointId]);
     expect(deleted.code, deleted.err).toBe(0);
+  });
+
+  it('serves a provider that names its projects to those projects (and admins) only', async () => {
+    expect(karbor('demo', ['provider-list']).out).toContain(DEMO_ONLY_ID);
+    expect(karbor('admin', ['provider-list']).out).toContain(DEMO_ONLY_ID);
+    expect(karbor('alt', ['provider-list']).out).not.toContain(DEMO_ONLY_ID);
+    const alt = tokens['alt']!;
+    const base = `/v1/${alt.projectId}`;
+    const data = path.join(root, 'alt-data');
+    await mkdir(data, { recursive: true });
+    const refused = [
+      await api('GET', `${base}/providers/${DEMO_ONLY_ID}`, alt.value),
+      await api('GET', `${base}/providers/${DEMO_ONLY_ID}/checkpoints`, alt.value),
+      await api('POST', `${base}/plans`, alt.value, {
+        plan: {
+          name: 'alt-plan',
+          provider_id: DEMO_ONLY_ID,
+          resources: [{ id: data, type: 'Hoard::Local::Directory', name: 'data' }],
+        },
+      }),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([404, 404, 400]);
+    expect(refused[2]!.text).toContain('The provider could not be found.');
+    const demo = tokens['demo']!;
+    const shown = await api('GET', `/v1/${demo.projectId}/providers/${DEMO_ONLY_ID}`, demo.value);
+    expect(shown.status).toBe(200);
   });
 
   it('the openstack data protection forms that 2.1.0 does not break', () => {

@@ -249,6 +249,40 @@ describe('a whole tenant through python-karborclient', () => {
       async () => (await status('sharev2', `/shares/${share.id}`, 'share', manila)) === 'available',
     );
 
+    // The provider's own identity is the tenant's user, but the API acts with each caller's
+    // token: another project's member sees none of the tenant's resources through it.
+    const alt = await new Session(await minicloud('minicloud-alt')).getToken();
+    const asAlt = async (method: string, url: string, body?: unknown) => {
+      const response = await fetch(`${server.url}/v1/${alt.projectId}${url}`, {
+        method,
+        headers: { 'X-Auth-Token': alt.value, 'Content-Type': 'application/json' },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const mine = karbor(['protectable-list-instances', 'OS::Cinder::Volume']);
+    expect(mine.out).toContain(volume.id);
+    for (const type of ['OS::Cinder::Volume', 'OS::Nova::Server', 'OS::Manila::Share', 'OS::Glance::Image']) {
+      const listed = await asAlt('GET', `/protectables/${type}/instances`);
+      expect(listed.status, listed.text).toBe(200);
+      for (const id of [volume.id, vm.id, share.id, boot]) expect(listed.text).not.toContain(id);
+    }
+    const projects = await asAlt('GET', '/protectables/OS::Keystone::Project/instances');
+    expect(projects.text).not.toContain(tenant.projectId);
+    expect((await asAlt('GET', `/protectables/OS::Cinder::Volume/instances/${volume.id}`)).status).toBe(404);
+    expect(
+      (await asAlt('GET', `/protectables/OS::Keystone::Project/instances/${tenant.projectId}`)).status,
+    ).toBe(404);
+    const stolen = await asAlt('POST', '/plans', {
+      plan: {
+        name: 'not-mine',
+        provider_id: PROVIDER_ID,
+        resources: [{ id: volume.id, type: 'OS::Cinder::Volume', name: 'data' }],
+      },
+    });
+    expect(stolen.status, stolen.text).toBe(400);
+    expect(stolen.text).toContain('does not exist');
+
     // The plan: the project itself, which depends on everything in it.
     const instance = karbor(['protectable-show-instance', 'OS::Keystone::Project', tenant.projectId]);
     expect(instance.code, instance.err).toBe(0);

@@ -25,6 +25,7 @@ import { compileFlow } from '../flow/compileFlow.js';
 import { type Flow, taskHookName } from '../flow/Flow.js';
 import { ResourceGraph } from '../graph/ResourceGraph.js';
 import type { Bank } from '../plugin-api/Bank.js';
+import type { Caller } from '../plugin-api/Caller.js';
 import type { CheckpointView, WorkPool } from '../plugin-api/ProtectionPlugin.js';
 import { type JsonObject, type Logger, type Operation, resourceKey } from '../plugin-api/types.js';
 import type { LoadedProtectionPlugin, Provider } from '../provider/Provider.js';
@@ -62,6 +63,11 @@ export interface OperationOptions {
   concurrency?: number;
   /** Receives executor events (progress). */
   onEvent?(event: ExecutorEvent): void;
+  /**
+   * Who the operation runs for, when a host acts for a caller (see {@link Caller}): handed to
+   * every hook, never stored.
+   */
+  caller?: Caller;
 }
 
 /** Options of {@link ProtectionService.protect}. */
@@ -92,6 +98,8 @@ export interface VerifyOptions {
   /** Resources verified at once (default: the provider's concurrency). */
   concurrency?: number;
   signal?: AbortSignal;
+  /** Who the verify runs for (see {@link Caller}). */
+  caller?: Caller;
   /** Called as each resource is done (progress). */
   onResource?(key: string, outcome: ResourceVerification): void;
 }
@@ -243,6 +251,7 @@ export class ProtectionService {
           resource,
           parameters: parameters[node]!,
           config: this.provider.config,
+          ...(options.caller !== undefined ? { caller: options.caller } : {}),
           checkpoint,
           bank: extra.bank ?? this.bank,
           logger: this.logger,
@@ -609,6 +618,7 @@ export class ProtectionService {
               config: this.provider.config,
               signal,
               logger: this.logger,
+              ...(options.caller !== undefined ? { caller: options.caller } : {}),
             });
             resources[resourceKey(resource)] = outcome;
             options.onResource?.(resourceKey(resource), outcome);

@@ -5,6 +5,7 @@ import { checkpointKeys, type ObjectLogEntry } from '../checkpoint/CheckpointSto
 import { HoardError } from '../errors/HoardError.js';
 import type { TaskRunContext } from '../executor/executeFlow.js';
 import type { Bank } from '../plugin-api/Bank.js';
+import type { Caller } from '../plugin-api/Caller.js';
 import type {
   CheckpointView,
   HookContext,
@@ -45,6 +46,8 @@ export interface HookContextInput {
   attempt?: number;
   /** The hook's journal (a no-op outside protect). */
   journal?: HookJournal;
+  /** Who the operation runs for, when a host acts for a caller. */
+  caller?: Caller;
 }
 
 /** The journal of hooks that keep none (restore, delete): nothing earlier, nothing kept. */
@@ -132,6 +135,7 @@ export function createHookContext(input: HookContextInput): HookContext {
     resource: input.resource,
     parameters: input.parameters,
     config: input.config,
+    ...(input.caller !== undefined ? { caller: input.caller } : {}),
     checkpoint: input.checkpoint,
     bank: resourceBankSection(input.bank, input.checkpoint.id, key, input.objectLog),
     setSavedInfo: input.setSavedInfo,

@@ -4,6 +4,7 @@ import type { Flow } from '../flow/Flow.js';
 import { buildResourceGraph } from '../graph/buildResourceGraph.js';
 import type { ResourceGraph } from '../graph/ResourceGraph.js';
 import { silentLogger } from '../logging/createLogger.js';
+import type { Caller } from '../plugin-api/Caller.js';
 import { type JsonObject, type Logger, type Resource, resourceKey } from '../plugin-api/types.js';
 import type { LoadedProtectionPlugin, Provider } from '../provider/Provider.js';
 import { type ParametersDocument, redactParameters, resolveParameters } from './resolveParameters.js';
@@ -18,6 +19,8 @@ export interface PlanOptions {
   parametersFile?: string;
   /** Cancels the discovery of dependencies. */
   signal?: AbortSignal;
+  /** Who the protect runs for, when a host acts for a caller (see {@link Caller}). */
+  caller?: Caller;
 }
 
 /** What a protect would do (a dry run). */
@@ -72,6 +75,7 @@ export async function prepareProtect(
     config: provider.config,
     signal: options.signal ?? new AbortController().signal,
     logger,
+    ...(options.caller !== undefined ? { caller: options.caller } : {}),
   });
   assertPluginsFor(provider, graph);
   const resolvedParameters = resolveParameters(

@@ -1,4 +1,5 @@
 import { HoardError } from '../errors/HoardError.js';
+import type { Caller } from '../plugin-api/Caller.js';
 import type { Logger, Resource, ResourceRef } from '../plugin-api/types.js';
 import type { Provider } from '../provider/Provider.js';
 
@@ -23,6 +24,8 @@ export function parseResourceKey(key: string): ResourceRef {
 export interface ResolveResourcesOptions {
   signal: AbortSignal;
   logger: Logger;
+  /** Who asks (see {@link Caller}): the protectables show what the caller may see. */
+  caller?: Caller;
 }
 
 /**
@@ -52,7 +55,15 @@ export async function resolveResources(
       );
     }
     resources.push(
-      await protectable.show({ config: provider.config, signal: options.signal, logger: options.logger }, id),
+      await protectable.show(
+        {
+          config: provider.config,
+          signal: options.signal,
+          logger: options.logger,
+          ...(options.caller !== undefined ? { caller: options.caller } : {}),
+        },
+        id,
+      ),
     );
   }
   return resources;

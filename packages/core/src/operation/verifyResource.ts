@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { CheckpointStore, type ObjectLogEntry } from '../checkpoint/CheckpointStore.js';
 import { messageOf } from '../errors/HoardError.js';
 import type { Bank } from '../plugin-api/Bank.js';
+import type { Caller } from '../plugin-api/Caller.js';
 import type { CheckpointView } from '../plugin-api/ProtectionPlugin.js';
 import { type JsonObject, type Logger, type Resource, resourceKey } from '../plugin-api/types.js';
 import type { LoadedProtectionPlugin } from '../provider/Provider.js';
@@ -38,6 +39,7 @@ export async function verifyResource(input: {
   config: Record<string, Record<string, unknown>>;
   signal: AbortSignal;
   logger: Logger;
+  caller?: Caller;
 }): Promise<ResourceVerification> {
   const key = resourceKey(input.resource);
   const store = new CheckpointStore(input.bank);
@@ -118,6 +120,7 @@ export async function verifyResource(input: {
         savedInfo,
         signal: input.signal,
         logger: input.logger,
+        ...(input.caller !== undefined ? { caller: input.caller } : {}),
       });
       for (const text of found ?? []) problem(String(text));
     } catch (error) {

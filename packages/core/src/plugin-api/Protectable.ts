@@ -1,3 +1,4 @@
+import type { Caller } from './Caller.js';
 import type { ConfigOf, ConfigSections, Logger, Resource } from './types.js';
 
 /** What a protectable's functions receive. */
@@ -6,6 +7,11 @@ export interface ProtectableContext<C = Record<string, Record<string, unknown>>>
   config: C;
   signal: AbortSignal;
   logger: Logger;
+  /**
+   * Who asks, when a host acts for a caller (see {@link Caller}): list and show what the caller
+   * may see, with the caller's credential, not the provider's identity.
+   */
+  caller?: Caller;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { BankObjectInfo } from './Bank.js';
+import type { Caller } from './Caller.js';
 import type {
   ConfigOf,
   ConfigSections,
@@ -136,6 +137,11 @@ export interface HookContext<P = JsonObject, I = JsonObject, C = Record<string, 
   readonly attempt: number;
   /** The hook's journal, for resumable work (see {@link HookJournal}). */
   readonly journal: HookJournal;
+  /**
+   * Who the operation runs for, when a host acts for a caller (see {@link Caller}): act with the
+   * caller's credential, not the provider's identity.
+   */
+  readonly caller?: Caller;
 }
 
 /**
@@ -179,6 +185,8 @@ export interface VerifyContext<P = JsonObject, I = JsonObject, C = Record<string
   readonly savedInfo: I | undefined;
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /** Who asks, when a host acts for a caller (see {@link Caller}). */
+  readonly caller?: Caller;
 }
 
 /**

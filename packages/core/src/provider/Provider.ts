@@ -29,6 +29,12 @@ export interface ProviderOptions {
    * cannot hold the operation open longer than this.
    */
   cancelGraceSeconds: number;
+  /**
+   * The projects a host that acts for callers (`hoard serve`) serves this provider to
+   * (`projects`, comma-separated ids); `undefined`: every project. Core does not enforce it: a
+   * host decides who its callers are.
+   */
+  projects?: readonly string[];
 }
 
 /**

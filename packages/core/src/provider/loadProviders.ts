@@ -37,6 +37,11 @@ export const PROVIDER_SECTION_SCHEMA: SchemaObject = {
     lease_expire_window: { type: 'integer', minimum: 1, default: 120 },
     lease_renew_window: { type: 'integer', minimum: 1, default: 100 },
     cancel_grace: { type: 'integer', minimum: 0, maximum: 3600, default: 30 },
+    projects: {
+      type: 'string',
+      pattern: '^\\s*[^,\\s]+(\\s*,\\s*[^,\\s]+)*\\s*$',
+      description: 'Comma-separated project ids a host serves this provider to (default: every project)',
+    },
   },
 };
 
@@ -443,6 +448,14 @@ export async function loadProviderFile(file: string, options: DiscoveryOptions =
       leaseExpireSeconds: header['lease_expire_window'] as number,
       leaseRenewSeconds: header['lease_renew_window'] as number,
       cancelGraceSeconds: header['cancel_grace'] as number,
+      ...(header['projects'] !== undefined
+        ? {
+            projects: (header['projects'] as string)
+              .split(',')
+              .map((p) => p.trim())
+              .filter((p) => p !== ''),
+          }
+        : {}),
     },
     baseDir: path.dirname(file),
   });

@@ -151,7 +151,7 @@ export function checkpointRoutes(
   const listings = new PQueue({ concurrency: LISTINGS_AT_ONCE });
   const ids = (request: FastifyRequest) => {
     const { providerId, checkpointId } = request.params as { providerId: string; checkpointId?: string };
-    const provider = providerById(providers, providerId);
+    const provider = providerById(providers, providerId, request.karborContext!);
     if (checkpointId !== undefined && !isUuidLike(checkpointId))
       throw new ApiFault(400, 'Invalid checkpoint id provided.');
     return { provider, checkpointId };
@@ -212,6 +212,7 @@ export function checkpointRoutes(
             projectId: plan.project_id,
             hostInfo,
             signal: shutdown,
+            caller: request.caller!,
             onEvent: tracked.onEvent,
             onCheckpointCreated: (checkpoint) => {
               tracked.attach(checkpoint.id);
@@ -311,7 +312,7 @@ export function checkpointRoutes(
         `Checkpoint ${record.id} is ${record.status}; it can be deleted once available or error.`,
       );
     const service = await serviceOf(provider);
-    inBackground(service.deleteCheckpoint({ checkpointId: record.id }));
+    inBackground(service.deleteCheckpoint({ checkpointId: record.id, caller: request.caller! }));
     return {};
   });
 

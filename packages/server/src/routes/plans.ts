@@ -1,4 +1,4 @@
-import { isHoardError, type JsonObject, type Logger } from '@hoard/core';
+import { type Caller, isHoardError, type JsonObject, type Logger } from '@hoard/core';
 import type { Provider } from '@hoard/core/host';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PLAN_SORT_KEYS, type PlanRecord, type PlanResource, type PlanStore } from '../database/planStore.js';
@@ -15,6 +15,7 @@ import {
   queryOf,
   sortOf,
 } from '../listing.js';
+import { servesCaller } from './providers.js';
 import { checkQuota } from './quotas.js';
 
 // Karbor's schemas (`karbor/api/schemas/plans.py`, draft 4), with its parameter types.
@@ -95,6 +96,7 @@ export function planRoutes(
     provider: Provider,
     given: unknown,
     signal: AbortSignal,
+    caller: Caller,
   ): Promise<PlanResource[]> => {
     if (!Array.isArray(given) || given.length === 0)
       throw invalidInput('list resources must be provided when creating a plan.');
@@ -117,7 +119,7 @@ export function planRoutes(
           `resource type ${type} (resource ${id}) is not protected by provider ${provider.name}.`,
         );
       try {
-        await protectable.show({ config: provider.config, signal, logger }, id);
+        await protectable.show({ config: provider.config, signal, logger, caller }, id);
       } catch (error) {
         if (isHoardError(error) && error.code === 'RESOURCE_NOT_FOUND')
           throw invalidInput(`The resource ${type} ${id} does not exist.`);
@@ -165,9 +167,16 @@ export function planRoutes(
         resources?: unknown;
       };
     };
-    const provider = providers.find((p) => p.id === plan.provider_id);
+    const provider = providers.find(
+      (p) => p.id === plan.provider_id && servesCaller(p, request.karborContext!),
+    );
     if (provider === undefined) throw invalidInput('The provider could not be found.');
-    const checked = await checkResources(provider, plan.resources, AbortSignal.timeout(120_000));
+    const checked = await checkResources(
+      provider,
+      plan.resources,
+      AbortSignal.timeout(120_000),
+      request.caller!,
+    );
     checkParameters(provider, plan.parameters);
     const projectId = caller(request).projectId;
     const created = await quotaLock.run(projectId, async () => {
@@ -222,12 +231,14 @@ export function planRoutes(
     const plan = await visiblePlan(request, id);
     if (plan.status !== 'suspended')
       throw new ApiFault(400, 'Invalid plan: The plan can be only updated in suspended status.');
-    const provider = providers.find((p) => p.id === plan.provider_id);
+    const provider = providers.find(
+      (p) => p.id === plan.provider_id && servesCaller(p, request.karborContext!),
+    );
     if (changes.resources !== undefined && provider === undefined)
       throw invalidInput('The provider could not be found.');
     const checked =
       changes.resources !== undefined
-        ? await checkResources(provider!, changes.resources, AbortSignal.timeout(120_000))
+        ? await checkResources(provider!, changes.resources, AbortSignal.timeout(120_000), request.caller!)
         : undefined;
     await plans.update(id, {
       ...(changes.name !== undefined ? { name: changes.name } : {}),

@@ -2,6 +2,7 @@ import type { Provider } from '@hoard/core/host';
 import type { FastifyInstance } from 'fastify';
 import { ApiFault } from '../faults.js';
 import { filtersOf, isUuidLike, page, queryOf } from '../listing.js';
+import type { RequestContext } from '../requestContext.js';
 
 /** Karbor's provider view (`ProviderViewBuilder.detail`), schemas keyed by resource type. */
 export function providerView(provider: Provider) {
@@ -29,9 +30,26 @@ export function providerView(provider: Provider) {
   };
 }
 
-/** Finds a provider by id: 404 for an unknown one, 400 for an id that is not one (Karbor's text). */
-export function providerById(providers: readonly Provider[], id: string): Provider {
-  const provider = providers.find((p) => p.id === id);
+/**
+ * Whether the caller may use a provider: an admin always; anyone else when the provider names
+ * no `projects`, or names the caller's.
+ */
+export function servesCaller(provider: Provider, context: RequestContext): boolean {
+  const projects = provider.options.projects;
+  return context.isAdmin || projects === undefined || projects.includes(context.projectId);
+}
+
+/** The providers the caller may use (see {@link servesCaller}). */
+export function providersFor(providers: readonly Provider[], context: RequestContext): Provider[] {
+  return providers.filter((p) => servesCaller(p, context));
+}
+
+/**
+ * Finds a provider by id among those the caller may use: 404 for an unknown one or one served to
+ * other projects only, 400 for an id that is not one (Karbor's text).
+ */
+export function providerById(providers: readonly Provider[], id: string, context: RequestContext): Provider {
+  const provider = providers.find((p) => p.id === id && servesCaller(p, context));
   if (provider !== undefined) return provider;
   // Hoard's provider files may use ids that are not UUIDs; those are found above.
   if (!isUuidLike(id)) throw new ApiFault(400, 'Invalid provider id provided.');
@@ -44,10 +62,12 @@ export function providerRoutes(app: FastifyInstance, providers: readonly Provide
   app.get('/v1/:projectId/providers', async (request) => {
     const query = queryOf(request);
     const filters = filtersOf(query, request.karborContext!.isAdmin, ['name', 'description']);
-    const matching = sorted.filter((p) =>
-      (['id', 'name', 'description'] as const).every(
-        (key) => filters[key] === undefined || filters[key] === p[key],
-      ),
+    const matching = sorted.filter(
+      (p) =>
+        servesCaller(p, request.karborContext!) &&
+        (['id', 'name', 'description'] as const).every(
+          (key) => filters[key] === undefined || filters[key] === p[key],
+        ),
     );
     const { items, links } = page(
       request,
@@ -60,6 +80,6 @@ export function providerRoutes(app: FastifyInstance, providers: readonly Provide
   });
   app.get('/v1/:projectId/providers/:providerId', async (request) => {
     const { providerId } = request.params as { providerId: string };
-    return { provider: providerView(providerById(providers, providerId)) };
+    return { provider: providerView(providerById(providers, providerId, request.karborContext!)) };
   });
 }

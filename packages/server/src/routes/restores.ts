@@ -22,6 +22,7 @@ import {
 import type { OperationProgress } from '../operationProgress.js';
 import type { RequestContext } from '../requestContext.js';
 import type { ServiceOf } from './checkpoints.js';
+import { servesCaller } from './providers.js';
 
 const uuid = { type: 'string', pattern: '^[0-9a-fA-F-]{32,36}$' } as const;
 const createSchema = {
@@ -116,7 +117,7 @@ export function restoreRoutes(
       };
     };
     const context = request.karborContext!;
-    const provider = providers.find((p) => p.id === restore.provider_id);
+    const provider = providers.find((p) => p.id === restore.provider_id && servesCaller(p, context));
     if (provider === undefined)
       throw new ApiFault(404, `Provider ${restore.provider_id} could not be found.`);
     const service = await serviceOf(provider);
@@ -137,6 +138,7 @@ export function restoreRoutes(
           checkpointId: checkpoint.id,
           parameters: restore.parameters,
           signal: shutdown,
+          caller: request.caller!,
           onRestoreStarted: ({ id }) => {
             void restores.update(row.id, { hoardRestoreId: id });
             resolve(true);

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RestoreRow, RestoreStore } from '../database/restoreStore.js';
 import { ApiFault } from '../faults.js';
 import type { ServiceOf } from './checkpoints.js';
+import { servesCaller } from './providers.js';
 import { callersCheckpoint, recordReadRoutes } from './restores.js';
 
 const createSchema = {
@@ -71,7 +72,7 @@ export function verificationRoutes(
       };
     };
     const context = request.karborContext!;
-    const provider = providers.find((p) => p.id === verification.provider_id);
+    const provider = providers.find((p) => p.id === verification.provider_id && servesCaller(p, context));
     if (provider === undefined)
       throw new ApiFault(404, `Provider ${verification.provider_id} could not be found.`);
     const service = await serviceOf(provider);
@@ -85,7 +86,7 @@ export function verificationRoutes(
       parameters,
     });
     const run = service
-      .verify({ checkpointId: checkpoint.id, parameters, signal: shutdown })
+      .verify({ checkpointId: checkpoint.id, parameters, signal: shutdown, caller: request.caller! })
       .then(async (result) => {
         const { status, reason } = resourcesOf(result);
         await verifications.update(row.id, {
