@@ -12,12 +12,19 @@ import type { OpenDatabase } from './database/openDatabase.js';
 import { PlanStore } from './database/planStore.js';
 import { QuotaStore } from './database/quotaStore.js';
 import { RestoreStore } from './database/restoreStore.js';
+import { RunningOperationStore } from './database/runningOperationStore.js';
 import { ServiceStore } from './database/serviceStore.js';
 import { ApiFault, faultBody } from './faults.js';
+import { recordInterruptedOperations } from './interruptedOperations.js';
 import { KeyedLock } from './keyedLock.js';
 import { OperationProgress } from './operationProgress.js';
 import { callerOf, type RequestContext } from './requestContext.js';
-import { checkpointRoutes, countCheckpoints, protectionServices } from './routes/checkpoints.js';
+import {
+  checkpointRoutes,
+  countCheckpoints,
+  protectionServices,
+  type RunningOperations,
+} from './routes/checkpoints.js';
 import { operationEngineRoutes } from './routes/operationEngine.js';
 import { planRoutes } from './routes/plans.js';
 import { protectableRoutes } from './routes/protectables.js';
@@ -247,6 +254,18 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     const serviceOf = protectionServices(logger);
     const progress = new OperationProgress();
     const checkpointsInUse = (projectId: string) => countCheckpoints(options.providers, serviceOf, projectId);
+    // This server runs operations: it is Karbor's karbor-protection service, listed with its heartbeat.
+    const services = new ServiceStore(options.database.db);
+    const registration = await services.register('karbor-protection');
+    app.addHook('onClose', async () => registration.stop());
+    const runningOperations: RunningOperations = {
+      store: new RunningOperationStore(options.database.db),
+      serviceId: registration.id,
+      interrupted: new Set(),
+    };
+    inBackground(
+      recordInterruptedOperations(runningOperations, options.providers, serviceOf, shutdown.signal, logger),
+    );
     checkpointRoutes(
       app,
       options.providers,
@@ -258,11 +277,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       quotaLock,
       checkpointsInUse,
       progress,
+      runningOperations,
+      logger,
     );
-    // This server runs operations: it is Karbor's karbor-protection service, listed with its heartbeat.
-    const services = new ServiceStore(options.database.db);
-    const registration = await services.register('karbor-protection');
-    app.addHook('onClose', async () => registration.stop());
     serviceRoutes(app, services);
     quotaRoutes(app, quotas, async (projectId) => ({
       plans: await plans.count(projectId),

@@ -268,6 +268,7 @@ describe('hoard serve with auth_strategy = keystone', () => {
       await api('POST', `${base}/plans`, alt.value, {
         plan: {
           name: 'alt-plan',
+          parameters: {},
           provider_id: DEMO_ONLY_ID,
           resources: [{ id: data, type: 'Hoard::Local::Directory', name: 'data' }],
         },

@@ -276,6 +276,7 @@ describe('a whole tenant through python-karborclient', () => {
     const stolen = await asAlt('POST', '/plans', {
       plan: {
         name: 'not-mine',
+        parameters: {},
         provider_id: PROVIDER_ID,
         resources: [{ id: volume.id, type: 'OS::Cinder::Volume', name: 'data' }],
       },

@@ -934,6 +934,51 @@ export class ProtectionService {
     return this.checkpoints.get(id);
   }
 
+  /**
+   * Records why a protect stopped when its process died: a `protecting` checkpoint whose lease
+   * lapsed (read as `error`, reason `abandoned`) is written `error` with `reason` and an
+   * `OPERATION_FAILED` error naming it, every resource not done marked `cancelled`. It can still be
+   * resumed or deleted. A checkpoint that is not an abandoned protect is returned untouched.
+   *
+   * @remarks A host that knows its predecessor died mid-protect (`hoard serve` after a restart)
+   * calls it so that the checkpoint says why, rather than `abandoned`. It takes the protect's
+   * lease, so it cannot race a live run.
+   * @throws `CHECKPOINT_IN_USE` while the protect's lease is valid (its process may be alive:
+   *   try again after the provider's `lease_expire_window`); `CHECKPOINT_NOT_FOUND`
+   */
+  async recordInterruption(checkpointId: string, reason: string): Promise<CheckpointRecord> {
+    const record = await this.checkpoints.get(checkpointId);
+    if (record.status === 'protecting')
+      throw new HoardError(
+        'CHECKPOINT_IN_USE',
+        `Checkpoint ${checkpointId} is being protected under a valid lease; try again once it lapses`,
+      );
+    if (record.status !== 'error' || record.reason !== 'abandoned' || record.leaseOwner === '') return record;
+    const { lease, store } = await this.lease(record.leaseOwner);
+    try {
+      // Read again under the lease (held by us now, so a dead run's status reads `protecting`):
+      // a resume may have taken it up and ended in between.
+      const current = await store.get(checkpointId);
+      if (current.status !== 'protecting') return current;
+      await store.writeStatus(checkpointId, {
+        status: 'error',
+        reason: 'interrupted',
+        updatedAt: new Date().toISOString(),
+        resources: Object.fromEntries(
+          Object.entries(current.resources).map(([key, r]) => [
+            key,
+            r.status === 'done' ? r : { status: 'cancelled' as const },
+          ]),
+        ),
+        error: storedError(new HoardError('OPERATION_FAILED', reason)),
+      });
+      this.logger.warn('interrupted protect recorded', { checkpoint: checkpointId, reason });
+    } finally {
+      await lease.release();
+    }
+    return this.checkpoints.get(checkpointId);
+  }
+
   /** Lists checkpoints newest first (of one project or plan, through the bank's indices). */
   listCheckpoints(
     options: { limit?: number; marker?: string; projectId?: string; planId?: string } = {},

@@ -114,6 +114,26 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('verifications').execute();
     },
   },
+  '0005_running_checkpoint_operations': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('running_checkpoint_operations')
+        .addColumn('checkpoint_id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('provider_id', 'varchar(255)', (c) => c.notNull())
+        .addColumn('operation', 'varchar(16)', (c) => c.notNull())
+        .addColumn('service_id', 'integer', (c) => c.notNull())
+        .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('running_checkpoint_operations_service')
+        .on('running_checkpoint_operations')
+        .column('service_id')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('running_checkpoint_operations').execute();
+    },
+  },
 };
 
 /** Applies every migration not applied yet, in one lock (two servers starting at once are safe). */

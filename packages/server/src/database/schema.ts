@@ -73,6 +73,21 @@ export interface ServicesTable {
   updated_at: string | null;
 }
 
+/**
+ * The protects and deletes of checkpoints a server runs, while they run (the checkpoints
+ * themselves live in the bank): a server that starts again finds the ones its predecessor on the
+ * same host was running when it died, and records each interrupted protect (see
+ * `RunningOperationStore`).
+ */
+export interface RunningCheckpointOperationsTable {
+  checkpoint_id: string;
+  provider_id: string;
+  operation: 'protect' | 'delete';
+  /** The `services` row of the server running it. */
+  service_id: number;
+  started_at: string;
+}
+
 /** The database, as Kysely sees it. */
 export interface Database {
   plans: PlansTable;
@@ -82,4 +97,5 @@ export interface Database {
   quotas: QuotasTable;
   quota_classes: QuotaClassesTable;
   services: ServicesTable;
+  running_checkpoint_operations: RunningCheckpointOperationsTable;
 }

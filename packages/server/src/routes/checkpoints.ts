@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import PQueue from 'p-queue';
 import type { PlanStore } from '../database/planStore.js';
 import type { QuotaStore } from '../database/quotaStore.js';
+import type { RunningOperationStore } from '../database/runningOperationStore.js';
 import { ApiFault } from '../faults.js';
 import type { KeyedLock } from '../keyedLock.js';
 import { allTenantsOf, filtersOf, isUuidLike, limitOf, linksOf, queryOf } from '../listing.js';
@@ -92,7 +93,17 @@ function checkpointView(record: CheckpointRecord) {
     extra_info: JSON.stringify(info?.extra_info ?? {}),
     // Hoard's extension (ignored by the client): why a checkpoint is not available.
     ...(record.reason !== undefined ? { status_reason: record.reason } : {}),
+    ...(record.error !== undefined ? { hoard_error: record.error.message } : {}),
   };
+}
+
+/** The checkpoint operations this server runs, and those its predecessor was running when it died. */
+export interface RunningOperations {
+  store: RunningOperationStore;
+  /** This server's `services` row. */
+  serviceId: number;
+  /** Checkpoints whose protect the predecessor was running: shown `error`, reason `interrupted`. */
+  interrupted: Set<string>;
 }
 
 /** The protection service of a provider (one each, made on first use). */
@@ -146,8 +157,45 @@ export function checkpointRoutes(
   quotaLock: KeyedLock,
   checkpointsInUse: (projectId: string) => Promise<number>,
   progress: OperationProgress,
+  running: RunningOperations,
+  logger: Logger,
 ): void {
-  const view = (record: CheckpointRecord) => ({ ...checkpointView(record), ...progress.of(record.id) });
+  const view = (record: CheckpointRecord) => {
+    const shown = { ...checkpointView(record), ...progress.of(record.id) };
+    // This server's predecessor died protecting it: it is not protecting, whatever its lease says.
+    const cutOff =
+      record.status === 'protecting' || (record.status === 'error' && record.reason === 'abandoned');
+    if (cutOff && running.interrupted.has(record.id))
+      return { ...shown, status: 'error', status_reason: 'interrupted' };
+    return shown;
+  };
+  /** Runs a protect's or a delete's promise with its row in the database while it runs. */
+  const trackRun = <T>(
+    provider: Provider,
+    operation: 'protect' | 'delete',
+    checkpointId: string,
+    work: Promise<T>,
+  ) => {
+    const added = running.store
+      .add({
+        checkpoint_id: checkpointId,
+        provider_id: provider.id,
+        operation,
+        service_id: running.serviceId,
+      })
+      .catch((error: unknown) =>
+        logger.warn('could not record a running operation', { error: messageOf(error) }),
+      );
+    void work
+      .catch(() => undefined)
+      .then(async () => {
+        await added;
+        await running.store.remove(checkpointId);
+      })
+      .catch((error: unknown) =>
+        logger.warn('could not remove a running operation', { error: messageOf(error) }),
+      );
+  };
   const listings = new PQueue({ concurrency: LISTINGS_AT_ONCE });
   const ids = (request: FastifyRequest) => {
     const { providerId, checkpointId } = request.params as { providerId: string; checkpointId?: string };
@@ -205,7 +253,8 @@ export function checkpointRoutes(
         await checkQuota(quotas, plan.project_id, 'checkpoints', () => checkpointsInUse(plan.project_id));
         return new Promise<{ id: string; createdAt: string }>((resolve, reject) => {
           const tracked = progress.track();
-          const protect = service.protect({
+          // onCheckpointCreated runs after the first await of protect, so `protect` is set by then.
+          const protect: Promise<CheckpointRecord> = service.protect({
             resources,
             parameters: plan.parameters,
             planId: plan.id,
@@ -216,6 +265,7 @@ export function checkpointRoutes(
             onEvent: tracked.onEvent,
             onCheckpointCreated: (checkpoint) => {
               tracked.attach(checkpoint.id);
+              trackRun(provider, 'protect', checkpoint.id, protect);
               resolve(checkpoint);
             },
           });
@@ -312,7 +362,9 @@ export function checkpointRoutes(
         `Checkpoint ${record.id} is ${record.status}; it can be deleted once available or error.`,
       );
     const service = await serviceOf(provider);
-    inBackground(service.deleteCheckpoint({ checkpointId: record.id, caller: request.caller! }));
+    const deletion = service.deleteCheckpoint({ checkpointId: record.id, caller: request.caller! });
+    trackRun(provider, 'delete', record.id, deletion);
+    inBackground(deletion);
     return {};
   });
 

@@ -40,7 +40,7 @@ export async function startHoardServe(cwd: string, args: readonly string[]): Pro
     output: () => out + err,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
