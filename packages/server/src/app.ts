@@ -232,7 +232,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   operationEngineRoutes(app);
   protectableRoutes(app, options.providers, logger);
   if (options.database !== undefined) {
-    const plans = new PlanStore(options.database.db);
+    const plans = new PlanStore(options.database.db, options.database.dialect);
     const quotas = new QuotaStore(options.database.db, options.quotas ?? { ...DEFAULT_QUOTAS });
     const quotaLock = new KeyedLock();
     planRoutes(app, options.providers, plans, quotas, quotaLock, logger);

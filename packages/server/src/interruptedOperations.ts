@@ -7,8 +7,8 @@ import type { RunningOperations, ServiceOf } from './routes/checkpoints.js';
 const RETRY_MS = 2_000;
 
 /**
- * At start: the checkpoint operations this server's predecessor (same `services` row: same host)
- * was running when it died. Each protect is shown `error` (reason `interrupted`) at once and
+ * At start: the checkpoint operations of servers of this host (same `services` row) that died
+ * running them. Each protect is shown `error` (reason `interrupted`) at once and
  * recorded so in the bank once its lease lapses (at most the provider's `lease_expire_window`),
  * with the reason; it can then be resumed (`hoard checkpoint resume`) or deleted. A delete is
  * left to read `error-deleting` (its lease lapses the same way) and can be asked again.
@@ -23,7 +23,7 @@ export async function recordInterruptedOperations(
   shutdown: AbortSignal,
   logger: Logger,
 ): Promise<void> {
-  const rows = await running.store.of(running.serviceId);
+  const rows = await running.store.cutOff(running.serviceId);
   for (const row of rows) if (row.operation === 'protect') running.interrupted.add(row.checkpoint_id);
   if (rows.length > 0)
     logger.warn('operations cut off by the last stop of this server', {

@@ -122,6 +122,8 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('provider_id', 'varchar(255)', (c) => c.notNull())
         .addColumn('operation', 'varchar(16)', (c) => c.notNull())
         .addColumn('service_id', 'integer', (c) => c.notNull())
+        .addColumn('pid', 'integer', (c) => c.notNull())
+        .addColumn('instance', 'varchar(36)', (c) => c.notNull())
         .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
         .execute();
       await db.schema
@@ -132,6 +134,18 @@ const MIGRATIONS: Record<string, Migration> = {
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable('running_checkpoint_operations').execute();
+    },
+  },
+  '0006_plan_versions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('plan_versions')
+        .addColumn('project_id', 'varchar(255)', (c) => c.primaryKey())
+        .addColumn('version', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('plan_versions').execute();
     },
   },
 };

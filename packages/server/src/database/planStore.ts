@@ -53,7 +53,37 @@ export interface PlanListOptions {
 
 /** Plans in the database (Karbor's `plans` and `resources` tables). */
 export class PlanStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: 'sqlite' | 'mysql',
+  ) {}
+
+  /** The project's plan version (see `plan_versions`): 0 before its first write. */
+  async version(projectId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('plan_versions')
+      .select('version')
+      .where('project_id', '=', projectId)
+      .executeTakeFirst();
+    return row === undefined ? 0 : Number(row.version);
+  }
+
+  /** Raises the project's plan version, in the write's transaction. */
+  private async bump(tx: Kysely<Database>, projectId: string): Promise<void> {
+    const insert = tx.insertInto('plan_versions').values({ project_id: projectId, version: 1 });
+    await (this.dialect === 'mysql'
+      ? insert.onDuplicateKeyUpdate({ version: sql`version + 1` })
+      : insert.onConflict((oc) =>
+          oc.column('project_id').doUpdateSet({ version: sql`plan_versions.version + 1` }),
+        )
+    ).execute();
+  }
+
+  /** The project of plan `id`, read in a write's transaction. */
+  private async projectOf(tx: Kysely<Database>, id: string): Promise<string | undefined> {
+    const row = await tx.selectFrom('plans').select('project_id').where('id', '=', id).executeTakeFirst();
+    return row?.project_id;
+  }
 
   /** Creates a plan (status `suspended`) with its resources, in one transaction. */
   async create(plan: {
@@ -78,6 +108,7 @@ export class PlanStore {
     await this.db.transaction().execute(async (tx) => {
       await tx.insertInto('plans').values(row).execute();
       await insertResources(tx, row.id, plan.resources);
+      await this.bump(tx, row.project_id);
     });
     return { ...recordOf(row), resources: plan.resources };
   }
@@ -132,14 +163,18 @@ export class PlanStore {
         await tx.deleteFrom('plan_resources').where('plan_id', '=', id).execute();
         await insertResources(tx, id, changes.resources);
       }
+      const projectId = await this.projectOf(tx, id);
+      if (projectId !== undefined) await this.bump(tx, projectId);
     });
   }
 
   /** Deletes a plan and its resources. */
   async delete(id: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
+      const projectId = await this.projectOf(tx, id);
       await tx.deleteFrom('plan_resources').where('plan_id', '=', id).execute();
       await tx.deleteFrom('plans').where('id', '=', id).execute();
+      if (projectId !== undefined) await this.bump(tx, projectId);
     });
   }
 

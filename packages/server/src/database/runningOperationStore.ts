@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, RunningCheckpointOperationsTable } from './schema.js';
+
+/** This server process, among those that ran on this host. */
+const INSTANCE = randomUUID();
 
 /** A protect or delete of a checkpoint that a server runs (see {@link RunningOperationStore}). */
 export type RunningOperation = RunningCheckpointOperationsTable;
@@ -9,7 +13,7 @@ export type RunningOperation = RunningCheckpointOperationsTable;
  * exists in the bank (or a delete starts) and removed when it ends, however it ends.
  *
  * @remarks Crash: a server killed mid-operation leaves its rows. The next server of the same
- * `services` row (same host) finds them at start: their process is gone, so each protect is
+ * `services` row (same host) finds them at start, those whose process is gone: each protect is
  * recorded interrupted once its lease lapses, and each row removed. A row written without its
  * operation having started (killed between the two) names a checkpoint that is not an
  * abandoned protect: recording leaves it untouched and the row goes.
@@ -17,10 +21,10 @@ export type RunningOperation = RunningCheckpointOperationsTable;
 export class RunningOperationStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async add(row: Omit<RunningOperation, 'started_at'>): Promise<void> {
+  async add(row: Omit<RunningOperation, 'started_at' | 'pid' | 'instance'>): Promise<void> {
     await this.db
       .insertInto('running_checkpoint_operations')
-      .values({ ...row, started_at: new Date().toISOString() })
+      .values({ ...row, pid: process.pid, instance: INSTANCE, started_at: new Date().toISOString() })
       .execute();
   }
 
@@ -31,13 +35,32 @@ export class RunningOperationStore {
       .execute();
   }
 
-  /** The operations a server (by its `services` id) was running. */
-  async of(serviceId: number): Promise<RunningOperation[]> {
-    return this.db
+  /**
+   * The operations that servers of this host (`services` id) were running and whose process is
+   * gone: another live server of the same host keeps its own.
+   */
+  async cutOff(serviceId: number): Promise<RunningOperation[]> {
+    const rows = await this.db
       .selectFrom('running_checkpoint_operations')
       .selectAll()
       .where('service_id', '=', serviceId)
+      .where('instance', '!=', INSTANCE)
       .orderBy('started_at')
       .execute();
+    // Our own pid under another instance id was a dead process's (a container's restart).
+    return rows.filter((row) => Number(row.pid) === process.pid || !isAlive(Number(row.pid)));
+  }
+}
+
+/**
+ * Whether a process of this host is alive. A pid the system gave again to another process reads
+ * alive: its operations are then recorded at the next start after that one ends, never too early.
+ */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

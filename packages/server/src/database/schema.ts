@@ -83,9 +83,23 @@ export interface RunningCheckpointOperationsTable {
   checkpoint_id: string;
   provider_id: string;
   operation: 'protect' | 'delete';
-  /** The `services` row of the server running it. */
+  /** The `services` row of the server running it (its host). */
   service_id: number;
+  /** The process id of the server running it. */
+  pid: number;
+  /** A random id of that server process (a restarted server may get the same pid). */
+  instance: string;
   started_at: string;
+}
+
+/**
+ * A counter per project, raised in the transaction of every write to its plans: a server answers
+ * plan reads from its cache of rendered answers while the counter it rendered them at still
+ * stands (every server on the database sees every other's writes this way).
+ */
+export interface PlanVersionsTable {
+  project_id: string;
+  version: number | string;
 }
 
 /** The database, as Kysely sees it. */
@@ -98,4 +112,5 @@ export interface Database {
   quota_classes: QuotaClassesTable;
   services: ServicesTable;
   running_checkpoint_operations: RunningCheckpointOperationsTable;
+  plan_versions: PlanVersionsTable;
 }

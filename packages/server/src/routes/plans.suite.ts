@@ -111,6 +111,68 @@ export function planRouteTests(label: string, open: (scratch: string) => Promise
       expect(gone.statusCode).toBe(404);
     });
 
+    it('answers reads from its cache only while the plans are unchanged, on every server of the database', async () => {
+      // A second server on the same database, as two nodes of one deployment.
+      const other = await createApiServer({
+        providers: (
+          await loadProviders({
+            providerDir: path.join(root, 'providers.d'),
+            searchFrom: [import.meta.dirname],
+          })
+        ).map((e) => e.provider!),
+        auth: { strategy: 'noauth' },
+        database,
+      });
+      try {
+        const created = await app.inject({
+          method: 'POST',
+          url: '/v1/cache/plans',
+          headers: as('cache'),
+          payload: createBody('before'),
+        });
+        const id = created.json<{ plan: { id: string } }>().plan.id;
+        const read = async (server: FastifyInstance) => {
+          const shown = await server.inject({
+            method: 'GET',
+            url: `/v1/cache/plans/${id}`,
+            headers: as('cache'),
+          });
+          const listed = await server.inject({ method: 'GET', url: '/v1/cache/plans', headers: as('cache') });
+          return {
+            show:
+              shown.statusCode === 200
+                ? shown.json<{ plan: { name: string } }>().plan.name
+                : shown.statusCode,
+            list: listed.json<{ plans: { name: string }[] }>().plans.map((p) => p.name),
+          };
+        };
+        expect(await read(app)).toEqual({ show: 'before', list: ['before'] });
+        expect(await read(app)).toEqual({ show: 'before', list: ['before'] });
+        // Another project never gets the cached plan.
+        const stranger = await app.inject({ method: 'GET', url: `/v1/p9/plans/${id}`, headers: as('p9') });
+        expect(stranger.statusCode).toBe(200); // noauth callers are admins: they see every project's plan
+        const changed = await other.inject({
+          method: 'PUT',
+          url: `/v1/cache/plans/${id}`,
+          headers: as('cache'),
+          payload: { plan: { name: 'after' } },
+        });
+        expect(changed.statusCode, changed.body).toBe(200);
+        expect(await read(app)).toEqual({ show: 'after', list: ['after'] });
+        await other.inject({
+          method: 'POST',
+          url: '/v1/cache/plans',
+          headers: as('cache'),
+          payload: createBody('second'),
+        });
+        expect((await read(app)).list.sort()).toEqual(['after', 'second']);
+        await other.inject({ method: 'DELETE', url: `/v1/cache/plans/${id}`, headers: as('cache') });
+        expect(await read(app)).toEqual({ show: 404, list: ['second'] });
+      } finally {
+        await other.close();
+      }
+    });
+
     it('pages through plans newest first with markers and links, and sorts by name', async () => {
       const ids: string[] = [];
       for (const n of ['c', 'a', 'b', 'e', 'd']) {

@@ -1,6 +1,6 @@
 import { type Caller, isHoardError, type JsonObject, type Logger } from '@hoard/core';
 import type { Provider } from '@hoard/core/host';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PLAN_SORT_KEYS, type PlanRecord, type PlanResource, type PlanStore } from '../database/planStore.js';
 import type { QuotaStore } from '../database/quotaStore.js';
 import { ApiFault, invalidInput } from '../faults.js';
@@ -15,6 +15,7 @@ import {
   queryOf,
   sortOf,
 } from '../listing.js';
+import { RenderedCache } from '../renderedCache.js';
 import { servesCaller } from './providers.js';
 import { checkQuota } from './quotas.js';
 
@@ -193,13 +194,26 @@ export function planRoutes(
     return { plan: planView(created) };
   });
 
-  app.get('/v1/:projectId/plans', async (request) => {
+  const rendered = new RenderedCache();
+  const json = (reply: FastifyReply, body: string) =>
+    reply.type('application/json; charset=utf-8').send(body);
+
+  app.get('/v1/:projectId/plans', async (request, reply) => {
     const context = caller(request);
     const query = queryOf(request);
     const limit = limitOf(query);
     const filters = filtersOf(query, context.isAdmin, ['name', 'status', 'description']);
     const allTenants = allTenantsOf(query, context.isAdmin);
     const projectId = allTenants ? filters['project_id'] : context.projectId;
+    // A page of one project's plans is answered from the cache while that project's plans have
+    // not changed (the links name the host the client asked, so the key does too).
+    const key =
+      projectId !== undefined ? `list\0${request.protocol}://${request.host}${request.url}` : undefined;
+    const version = projectId !== undefined ? await plans.version(projectId) : 0;
+    if (key !== undefined) {
+      const hit = rendered.fresh(key, version);
+      if (hit !== undefined) return json(reply, hit);
+    }
     const page = await plans.list({
       ...(projectId !== undefined ? { projectId } : {}),
       filters: {
@@ -214,12 +228,27 @@ export function planRoutes(
     });
     if (page === undefined) throw new ApiFault(404, `Plan ${query['marker']} could not be found.`);
     const { links } = linksOf(request, 'plans', query, page, limit);
-    return { plans: page.map(planView), ...(links ? { plans_links: links } : {}) };
+    const body = JSON.stringify({ plans: page.map(planView), ...(links ? { plans_links: links } : {}) });
+    if (key !== undefined) rendered.set(key, projectId!, version, body);
+    return json(reply, body);
   });
 
-  app.get('/v1/:projectId/plans/:planId', async (request) => ({
-    plan: planView(await visiblePlan(request, planId(request))),
-  }));
+  app.get('/v1/:projectId/plans/:planId', async (request, reply) => {
+    const id = planId(request);
+    const context = caller(request);
+    const key = `show\0${id}`;
+    const entry = rendered.peek(key);
+    if (entry !== undefined && (context.isAdmin || entry.scope === context.projectId)) {
+      const hit = rendered.fresh(key, await plans.version(entry.scope));
+      if (hit !== undefined) return json(reply, hit);
+    }
+    // The version of the plan's project, read before the plan that is rendered.
+    const version = await plans.version((await visiblePlan(request, id)).project_id);
+    const plan = await visiblePlan(request, id);
+    const body = JSON.stringify({ plan: planView(plan) });
+    rendered.set(key, plan.project_id, version, body);
+    return json(reply, body);
+  });
 
   app.put('/v1/:projectId/plans/:planId', { schema: { body: updateSchema } }, async (request) => {
     const id = planId(request);
