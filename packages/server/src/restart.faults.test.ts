@@ -23,11 +23,14 @@ async function api(method: string, urlPath: string, body?: unknown) {
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : {}) as Record<string, any> };
+  return {
+    status: response.status,
+    json: (text ? JSON.parse(text) : {}) as Record<string, { id: string } & Record<string, unknown>>,
+  };
 }
 
 const checkpointOf = async (id: string) =>
-  (await api('GET', `/providers/${LOCAL_PROVIDER_ID}/checkpoints/${id}`)).json['checkpoint'] as {
+  (await api('GET', `/providers/${LOCAL_PROVIDER_ID}/checkpoints/${id}`)).json['checkpoint'] as unknown as {
     status: string;
     status_reason?: string;
     hoard_error?: string;
@@ -65,10 +68,10 @@ describe('hoard serve killed mid-protect', () => {
     });
     expect(plan.status).toBe(200);
     const created = await api('POST', `/providers/${LOCAL_PROVIDER_ID}/checkpoints`, {
-      checkpoint: { plan_id: plan.json['plan'].id },
+      checkpoint: { plan_id: plan.json['plan']!.id },
     });
     expect(created.status).toBe(200);
-    const id = created.json['checkpoint'].id as string;
+    const id = created.json['checkpoint']!.id;
     expect((await checkpointOf(id)).status).toBe('protecting');
     server.process.kill('SIGKILL');
     await new Promise((resolve) => server!.process.once('exit', resolve));
