@@ -245,6 +245,15 @@ export class FileSystemBank implements Bank {
   }
 
   async *list(options: ListOptions): AsyncIterable<BankObjectInfo> {
+    for await (const info of this.listWith(options, true)) yield info as BankObjectInfo;
+  }
+
+  /** The keys of {@link FileSystemBank.list}, without an `lstat` per file. */
+  async *listKeys(options: ListOptions): AsyncIterable<string> {
+    for await (const info of this.listWith(options, false)) yield info.key;
+  }
+
+  private async *listWith(options: ListOptions, withInfo: boolean): AsyncIterable<{ key: string }> {
     validateBankPrefix(options.prefix);
     const cut = options.prefix.lastIndexOf('/');
     const base = cut < 0 ? '' : options.prefix.slice(0, cut + 1);
@@ -259,7 +268,7 @@ export class FileSystemBank implements Bank {
     }
     let remaining = options.limit ?? Number.POSITIVE_INFINITY;
     if (remaining <= 0) return;
-    for await (const info of this.walk(directory, base, partial, options.marker)) {
+    for await (const info of this.walk(directory, base, partial, options.marker, withInfo)) {
       yield info;
       if (--remaining <= 0) return;
     }
@@ -270,8 +279,9 @@ export class FileSystemBank implements Bank {
     directory: string,
     keyPrefix: string,
     partial: string,
-    marker?: string,
-  ): AsyncGenerator<BankObjectInfo> {
+    marker: string | undefined,
+    withInfo: boolean,
+  ): AsyncGenerator<BankObjectInfo | { key: string }> {
     let entries: import('node:fs').Dirent[];
     try {
       entries = await readdir(directory, { withFileTypes: true });
@@ -298,9 +308,13 @@ export class FileSystemBank implements Bank {
       if (item.directory) {
         const subtree = `${key}/`;
         if (marker !== undefined && subtree < marker && !marker.startsWith(subtree)) continue;
-        yield* this.walk(path.join(directory, item.name + DIRECTORY_SUFFIX), subtree, '', marker);
+        yield* this.walk(path.join(directory, item.name + DIRECTORY_SUFFIX), subtree, '', marker, withInfo);
       } else {
         if (marker !== undefined && key <= marker) continue;
+        if (!withInfo) {
+          yield { key };
+          continue;
+        }
         let info: import('node:fs').Stats;
         try {
           info = await lstat(path.join(directory, item.name));

@@ -28,6 +28,8 @@ export interface ObjectLogRecord {
 
 /** Checkpoint metadata kept in memory by a store at most. */
 const METADATA_CACHE_ENTRIES = 20_000;
+/** Statuses a listing may show from a recent read (nothing runs on them). */
+const SETTLED: ReadonlySet<string> = new Set(['available', 'error', 'error-deleting']);
 
 /** Bank keys of the checkpoint layout (docs/protocol.md, "Banks"). */
 export const checkpointKeys = {
@@ -163,6 +165,12 @@ export interface ListCheckpointsOptions {
    * unreadable, so whose provider is unknown, are listed for every provider.
    */
   providerId?: string;
+  /**
+   * A listing may show a settled status (`available`, `error`, `error-deleting`) read up to this
+   * long ago by this store (default 0: every status read now). A `protecting` or `deleting` one
+   * is always read again, with its lease. One checkpoint's `get` is always current.
+   */
+  maxStatusAgeMs?: number;
 }
 
 /**
@@ -178,6 +186,8 @@ export class CheckpointStore {
    * whose `status.json` has gone (the checkpoint was purged) is dropped and read afresh.
    */
   private readonly metadataCache = new Map<string, CheckpointMetadata>();
+  /** Settled statuses as last read, with when (see `ListCheckpointsOptions.maxStatusAgeMs`). */
+  private readonly statusCache = new Map<string, { status: CheckpointStatusRecord; readAt: number }>();
 
   constructor(private readonly bank: Bank) {}
 
@@ -240,6 +250,7 @@ export class CheckpointStore {
 
   /** Writes `status.json`. */
   async writeStatus(id: string, status: CheckpointStatusRecord): Promise<void> {
+    this.statusCache.delete(id);
     await this.putJson(checkpointKeys.status(id), status);
   }
 
@@ -305,7 +316,7 @@ export class CheckpointStore {
    *
    * @throws `CHECKPOINT_NOT_FOUND`
    */
-  async get(id: string): Promise<CheckpointRecord> {
+  async get(id: string, maxStatusAgeMs = 0): Promise<CheckpointRecord> {
     if (!CheckpointStore.isValidId(id)) {
       throw new HoardError('CHECKPOINT_NOT_FOUND', `Checkpoint '${id}' does not exist (not a checkpoint id)`);
     }
@@ -332,9 +343,20 @@ export class CheckpointStore {
       );
     }
     let status: CheckpointStatusRecord | undefined;
+    const recent = this.statusCache.get(id);
     try {
-      status = await this.getJson<CheckpointStatusRecord>(checkpointKeys.status(id));
-      if (status !== undefined) checkStatusShape(id, status);
+      if (recent !== undefined && maxStatusAgeMs > 0 && performance.now() - recent.readAt <= maxStatusAgeMs) {
+        status = recent.status;
+      } else {
+        const readAt = performance.now();
+        status = await this.getJson<CheckpointStatusRecord>(checkpointKeys.status(id));
+        if (status !== undefined) checkStatusShape(id, status);
+        if (status !== undefined && SETTLED.has(status.status)) {
+          if (this.statusCache.size >= METADATA_CACHE_ENTRIES && !this.statusCache.has(id))
+            this.statusCache.delete(this.statusCache.keys().next().value!);
+          this.statusCache.set(id, { status, readAt });
+        } else this.statusCache.delete(id);
+      }
     } catch (error) {
       if (!isHoardError(error) || error.code !== 'CHECKPOINT_INVALID') throw error;
       return {
@@ -365,6 +387,15 @@ export class CheckpointStore {
     return record;
   }
 
+  /** Keys under `prefix`, through the bank's `listKeys` when it has one. */
+  private async *listKeys(prefix: string): AsyncIterable<string> {
+    if (this.bank.listKeys !== undefined) {
+      yield* this.bank.listKeys({ prefix });
+      return;
+    }
+    for await (const object of this.bank.list({ prefix })) yield object.key;
+  }
+
   /** Checkpoint ids, newest first, from the index keys only. */
   async listIds(options: ListCheckpointsOptions = {}): Promise<string[]> {
     const prefix =
@@ -374,8 +405,8 @@ export class CheckpointStore {
           ? `indices/by-plan/${encodeKeySegment(options.planId)}/`
           : 'indices/by-date/';
     const ids: string[] = [];
-    for await (const object of this.bank.list({ prefix })) {
-      const id = object.key.slice(object.key.lastIndexOf('/') + 1);
+    for await (const key of this.listKeys(prefix)) {
+      const id = key.slice(key.lastIndexOf('/') + 1);
       if (CheckpointStore.isValidId(id)) ids.push(id);
     }
     ids.sort().reverse();
@@ -399,7 +430,7 @@ export class CheckpointStore {
       const records = await Promise.all(
         window.map(async (id) => {
           try {
-            return await this.get(id);
+            return await this.get(id, options.maxStatusAgeMs);
           } catch (error) {
             if (isHoardError(error) && error.code === 'CHECKPOINT_NOT_FOUND') return undefined; // index without checkpoint
             throw error;

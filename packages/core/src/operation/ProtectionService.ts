@@ -981,7 +981,14 @@ export class ProtectionService {
 
   /** Lists checkpoints newest first (of one project or plan, through the bank's indices). */
   listCheckpoints(
-    options: { limit?: number; marker?: string; projectId?: string; planId?: string } = {},
+    options: {
+      limit?: number;
+      marker?: string;
+      projectId?: string;
+      planId?: string;
+      /** See `ListCheckpointsOptions.maxStatusAgeMs`: a listing may show a settled status this old. */
+      maxStatusAgeMs?: number;
+    } = {},
   ): Promise<CheckpointRecord[]> {
     // A bank may be shared by providers: each lists its own checkpoints.
     return this.checkpoints.list({ ...options, providerId: this.provider.id });

@@ -75,6 +75,12 @@ export interface Bank {
   head(key: string): Promise<BankObjectInfo | undefined>;
   /** Keys in ascending byte order, lazily, paginated by `marker`/`limit`. */
   list(options: ListOptions): AsyncIterable<BankObjectInfo>;
+  /**
+   * The keys `list` gives, in its order and pages, without their size and time: optional, for a
+   * bank where a key costs much less than its metadata (a file system's `lstat` per file). Core
+   * lists its indices with it when a bank has it.
+   */
+  listKeys?(options: ListOptions): AsyncIterable<string>;
   /** Deletes an object; deleting an absent object is not an error. */
   delete(key: string): Promise<void>;
   /** Takes (or refreshes) the lease of `owner` for `ttlSeconds`. */

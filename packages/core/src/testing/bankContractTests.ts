@@ -106,6 +106,29 @@ export function bankContractTests(name: string, options: BankContractOptions): v
       expect(await keysOf(bank, 'nothing/')).toEqual([]);
     });
 
+    it('lists the same keys with listKeys, when the bank has it', async () => {
+      const bank = await options.create();
+      const keys = ['b', 'a/b', 'a-c', 'a', 'a/b/c', 'a/a', 'c/d/e'];
+      for (const key of keys) await bank.put(key, key);
+      if (bank.listKeys === undefined) return; // optional: list serves instead
+      for (const [prefix, marker, limit] of [
+        ['', undefined, undefined],
+        ['a/', undefined, undefined],
+        ['a', 'a-c', 2],
+        ['', 'a/b', 3],
+        ['nothing/', undefined, undefined],
+      ] as const) {
+        const listed: string[] = [];
+        const opts = {
+          prefix,
+          ...(marker !== undefined ? { marker } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+        };
+        for await (const key of bank.listKeys(opts)) listed.push(key);
+        expect(listed, `prefix '${prefix}'`).toEqual(await keysOf(bank, prefix, marker, limit));
+      }
+    });
+
     it('overwrites atomically: readers see the old or the new object, never a torn one', async () => {
       const bank = await options.create();
       const old = Buffer.alloc(256 * 1024, 'o');
