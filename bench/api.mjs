@@ -6,12 +6,18 @@
 // list, at 1 and 64 concurrent clients, with requests/s, and the server's peak RSS.
 // Targets (issue 10): p99 < 50 ms for a show and < 250 ms for a 1000-item page at 64 clients;
 // RSS < 300 MiB.
+// The load generator shares the machine's cores with the server, so it is kept lean: node:http
+// with keep-alive, not fetch; at 64 clients a page's body is not parsed (as wrk or autocannon
+// would not parse it): its items are counted by a key each item has once and the next marker is
+// read from its `_links`. At 1 client every page is parsed and its ids checked. The server's own
+// CPU time per request is printed as well, which the load generator does not inflate.
 // Options: --plans N --checkpoints N (default 10000 each), --quick (1000 each),
 // --database sqlite|mysql|both (default both; mysql is mysql://openstack:openstack@127.0.0.1,
 // database hoard_bench, dropped and created), --keep (leave the scratch directory).
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,12 +56,36 @@ async function load(jobs, concurrency) {
   return { n: latencies.length, p50: at(0.5), p99: at(0.99), perSecond: latencies.length / seconds };
 }
 
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+/** One request; its body's text. */
+function request(url, init = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: init.method ?? 'GET', headers, agent }, (response) => {
+      const chunks = [];
+      response.on('data', (c) => chunks.push(c));
+      response.on('error', reject);
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (response.statusCode !== 200)
+          reject(new Error(`${init.method ?? 'GET'} ${url}: ${response.statusCode} ${text.slice(0, 300)}`));
+        else resolve(text);
+      });
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
 async function call(url, init = {}) {
-  const response = await fetch(url, { headers, ...init });
-  const text = await response.text();
-  if (response.status !== 200)
-    throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${text.slice(0, 300)}`);
+  const text = await request(url, init);
   return text ? JSON.parse(text) : undefined;
+}
+
+/** A process's user + system CPU time, ms. */
+function cpuOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
 }
 
 /** Peak and current RSS of a process, MiB. */
@@ -91,18 +121,45 @@ async function startServer(dir, databaseUrl) {
   return { url, child };
 }
 
-/** Pages of `path` (limit 1000) to the end, each page one request; returns the items seen. */
-async function paginate(base, collection, pages) {
+/** A key each item of a collection has once (and nothing else in its page has). */
+const ITEM_KEY = { plans: '"provider_id":', checkpoints: '"resource_graph":' };
+
+/** How many times `needle` occurs in `text`. */
+function occurrences(text, needle) {
+  let n = 0;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) n++;
+  return n;
+}
+
+/**
+ * Pages of `path` (limit 1000) to the end, each page one request; returns the items seen. With
+ * `check`, each page is parsed and its ids must be new and in order; without, items are counted
+ * by {@link ITEM_KEY} and the next marker is read from the page's `_links`.
+ */
+async function paginate(base, collection, pages, check) {
   let marker;
   let seen = 0;
+  const ids = new Set();
   for (;;) {
     const t = performance.now();
-    const body = await call(`${base}?limit=1000${marker ? `&marker=${marker}` : ''}`);
+    const text = await request(`${base}?limit=1000${marker ? `&marker=${marker}` : ''}`);
     pages.push(performance.now() - t);
-    const items = body[collection];
-    seen += items.length;
-    if (items.length < 1000) return seen;
-    marker = items[items.length - 1].id;
+    if (check) {
+      const items = JSON.parse(text)[collection];
+      for (const item of items) {
+        if (ids.has(item.id)) throw new Error(`${collection}: ${item.id} listed twice`);
+        ids.add(item.id);
+      }
+      seen += items.length;
+      if (items.length < 1000) return seen;
+      marker = items[items.length - 1].id;
+    } else {
+      const count = occurrences(text, ITEM_KEY[collection]);
+      seen += count;
+      const link = text.lastIndexOf('marker=');
+      if (count < 1000 || link < 0) return seen;
+      marker = /^marker=([0-9a-f-]+)/.exec(text.slice(link, link + 60))[1];
+    }
   }
 }
 
@@ -187,38 +244,53 @@ try {
         checkpointsSeeded = true;
       }
       const seeded = `${planCount} plans in ${seedPlans.toFixed(1)} s${seedCheckpoints ? `, ${checkpointCount} checkpoints in ${seedCheckpoints.toFixed(1)} s` : ''}`;
+      // RSS while reading (the seeding above is writes), sampled every 50 ms.
+      let readPeak = 0;
+      const sampler = setInterval(() => {
+        readPeak = Math.max(readPeak, rssOf(child.pid).now);
+      }, 50);
+      /** Runs a phase; adds the server's CPU ms per request to its row. */
+      const measured = async (row, run) => {
+        const cpu = cpuOf(child.pid);
+        const result = await run();
+        rows.push({ ...row, ...result, cpuPerRequest: (cpuOf(child.pid) - cpu) / result.n });
+      };
       for (const clients of [1, 64]) {
         const shows = Array.from(
           { length: Math.max(2000, clients * 50) },
           (_, i) => () => call(`${v1}/plans/${planIds[(i * 7919) % planIds.length]}`),
         );
-        rows.push({ database, what: 'plan show', clients, ...(await load(shows, clients)) });
+        await measured({ database, what: 'plan show', clients }, () => load(shows, clients));
         for (const [what, base, collection] of [
           ['plan list page', `${v1}/plans`, 'plans'],
           ['checkpoint list page', `${v1}/providers/${PROVIDER_ID}/checkpoints`, 'checkpoints'],
         ]) {
-          const pages = [];
-          const rounds = clients === 1 ? 3 : clients;
-          const started = performance.now();
-          const counts = await Promise.all(
-            Array.from({ length: clients }, async () => {
-              const seen = [];
-              for (let r = 0; r < Math.ceil(rounds / clients); r++)
-                seen.push(await paginate(base, collection, pages));
-              return seen;
-            }),
-          );
-          const expected = collection === 'plans' ? planCount : checkpointCount;
-          for (const c of counts.flat())
-            if (c !== expected) throw new Error(`${what}: paginated ${c} items, expected ${expected}`);
-          rows.push({ database, what, clients, ...pageStats(pages, (performance.now() - started) / 1000) });
+          await measured({ database, what, clients }, async () => {
+            const pages = [];
+            const rounds = clients === 1 ? 3 : clients;
+            const started = performance.now();
+            const counts = await Promise.all(
+              Array.from({ length: clients }, async () => {
+                const seen = [];
+                for (let r = 0; r < Math.ceil(rounds / clients); r++)
+                  seen.push(await paginate(base, collection, pages, clients === 1));
+                return seen;
+              }),
+            );
+            const expected = collection === 'plans' ? planCount : checkpointCount;
+            for (const c of counts.flat())
+              if (c !== expected) throw new Error(`${what}: paginated ${c} items, expected ${expected}`);
+            return pageStats(pages, (performance.now() - started) / 1000);
+          });
         }
       }
+      clearInterval(sampler);
       const rss = rssOf(child.pid);
       rows.push({
         database,
-        what: `server RSS peak ${rss.peak.toFixed(0)} MiB, now ${rss.now.toFixed(0)} MiB (${seeded})`,
+        what: `server RSS: peak while reading ${readPeak.toFixed(0)} MiB; peak over its life (seeding included) ${rss.peak.toFixed(0)} MiB, now ${rss.now.toFixed(0)} MiB`,
       });
+      rows.push({ database, what: `seeded ${seeded}` });
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -228,8 +300,17 @@ try {
   if (!process.argv.includes('--keep')) await rm(root, { recursive: true, force: true });
 }
 
-const header = ['database', 'request', 'clients', 'requests', 'p50 ms', 'p99 ms', 'req/s'];
-const widths = [8, 22, 7, 8, 8, 8, 8];
+const header = [
+  'database',
+  'request',
+  'clients',
+  'requests',
+  'p50 ms',
+  'p99 ms',
+  'req/s',
+  'server CPU ms/req',
+];
+const widths = [8, 22, 7, 8, 8, 8, 8, 17];
 const pad = (cells) => cells.map((c, i) => String(c).padStart(widths[i])).join('  ');
 console.log(
   `API server (hoard serve, noauth, bank-fs): ${planCount} plans, ${checkpointCount} checkpoints, limit 1000`,
@@ -240,6 +321,15 @@ for (const r of rows) {
   if (r.clients === undefined) console.log(`${r.database.padStart(8)}  ${r.what}`);
   else
     console.log(
-      pad([r.database, r.what, r.clients, r.n, r.p50.toFixed(1), r.p99.toFixed(1), r.perSecond.toFixed(0)]),
+      pad([
+        r.database,
+        r.what,
+        r.clients,
+        r.n,
+        r.p50.toFixed(1),
+        r.p99.toFixed(1),
+        r.perSecond.toFixed(0),
+        r.cpuPerRequest.toFixed(2),
+      ]),
     );
 }

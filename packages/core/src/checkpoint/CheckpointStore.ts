@@ -28,6 +28,13 @@ export interface ObjectLogRecord {
 
 /** Checkpoint metadata kept in memory by a store at most. */
 const METADATA_CACHE_ENTRIES = 20_000;
+
+/** The index prefixes a listing reads: every checkpoint (by date), one project's, one plan's. */
+const INDEX_PREFIX = {
+  all: 'indices/by-date/',
+  project: (projectId: string) => `indices/by-project/${encodeKeySegment(projectId)}/`,
+  plan: (planId: string) => `indices/by-plan/${encodeKeySegment(planId)}/`,
+};
 /** Statuses a listing may show from a recent read (nothing runs on them). */
 const SETTLED: ReadonlySet<string> = new Set(['available', 'error', 'error-deleting']);
 
@@ -166,11 +173,60 @@ export interface ListCheckpointsOptions {
    */
   providerId?: string;
   /**
-   * A listing may show a settled status (`available`, `error`, `error-deleting`) read up to this
-   * long ago by this store (default 0: every status read now). A `protecting` or `deleting` one
-   * is always read again, with its lease. One checkpoint's `get` is always current.
+   * A listing may be this stale (default 0: everything read now): index entries and settled
+   * statuses (`available`, `error`, `error-deleting`) read up to this long ago by this store.
+   * What this store (or one made with {@link CheckpointStore.over}) wrote is seen at once; a
+   * `protecting` or `deleting` status is always read again, with its lease. One checkpoint's
+   * `get` is always current.
    */
-  maxStatusAgeMs?: number;
+  maxAgeMs?: number;
+}
+
+/** Index entries under one prefix as last listed: ids newest first, with when. */
+interface ListedIndex {
+  ids: string[];
+  readAt: number;
+}
+
+/** How many index prefixes a store keeps listed (each holds its ids, ~40 bytes each). */
+const INDEX_CACHE_PREFIXES = 64;
+
+/**
+ * What the stores over one bank (and its fenced views) have read and written: immutable metadata,
+ * settled statuses, index listings. Shared, so that an operation's writes through its fenced
+ * store are seen by the listings of the service's store at once.
+ */
+class ReadCache {
+  /**
+   * Metadata read before, by id: `metadata.json` is written once, when the checkpoint is created
+   * (only-if-absent), and never changed, so a listing need not read it again. A cached entry
+   * whose `status.json` has gone (the checkpoint was purged) is dropped and read afresh.
+   */
+  readonly metadata = new Map<string, CheckpointMetadata>();
+  /** Settled statuses as last read, with when (see `ListCheckpointsOptions.maxAgeMs`). */
+  readonly statuses = new Map<string, { status: CheckpointStatusRecord; readAt: number }>();
+  /** Index listings by prefix (most recently used last). */
+  readonly indices = new Map<string, ListedIndex>();
+  /** Raised by every index write of these stores: a listing read across one is not kept. */
+  indexWrites = 0;
+
+  /** Records that `id` got (`added`) or lost its index entries under the listed prefixes. */
+  indexed(id: string, prefixes: readonly string[], added: boolean): void {
+    this.indexWrites++;
+    for (const prefix of added ? prefixes : [...this.indices.keys()]) {
+      const listed = this.indices.get(prefix);
+      if (listed === undefined) continue;
+      const at = listed.ids.indexOf(id);
+      if (!added) {
+        if (at >= 0) listed.ids.splice(at, 1);
+        continue;
+      }
+      if (at >= 0) continue;
+      // Newest first: a new id (UUIDv7) goes before the first older one.
+      const before = listed.ids.findIndex((other) => other < id);
+      listed.ids.splice(before < 0 ? listed.ids.length : before, 0, id);
+    }
+  }
 }
 
 /**
@@ -180,16 +236,19 @@ export interface ListCheckpointsOptions {
  * needs only the index keys, not every checkpoint's metadata.
  */
 export class CheckpointStore {
-  /**
-   * Metadata read before, by id: `metadata.json` is written once, when the checkpoint is created
-   * (only-if-absent), and never changed, so a listing need not read it again. A cached entry
-   * whose `status.json` has gone (the checkpoint was purged) is dropped and read afresh.
-   */
-  private readonly metadataCache = new Map<string, CheckpointMetadata>();
-  /** Settled statuses as last read, with when (see `ListCheckpointsOptions.maxStatusAgeMs`). */
-  private readonly statusCache = new Map<string, { status: CheckpointStatusRecord; readAt: number }>();
+  private cache = new ReadCache();
 
   constructor(private readonly bank: Bank) {}
+
+  /**
+   * A store over another view of the same bank (a lease-fenced one), sharing what this store has
+   * read and written: its writes are seen by this store's listings at once.
+   */
+  over(bank: Bank): CheckpointStore {
+    const store = new CheckpointStore(bank);
+    store.cache = this.cache;
+    return store;
+  }
 
   /** A new checkpoint id (time-ordered). */
   static newId(): string {
@@ -233,11 +292,19 @@ export class CheckpointStore {
    * a checkpoint that no listing shows.
    */
   async create(metadata: CheckpointMetadata, resources: string[]): Promise<void> {
+    const prefixes = [INDEX_PREFIX.all];
+    this.cache.indexWrites++;
     await this.bank.put(checkpointKeys.byDate(metadata.createdAt.slice(0, 10), metadata.id), '');
-    if (metadata.projectId !== undefined)
+    if (metadata.projectId !== undefined) {
+      prefixes.push(INDEX_PREFIX.project(metadata.projectId));
       await this.bank.put(checkpointKeys.byProject(metadata.projectId, metadata.id), '');
-    if (metadata.planId !== undefined)
+    }
+    if (metadata.planId !== undefined) {
+      prefixes.push(INDEX_PREFIX.plan(metadata.planId));
       await this.bank.put(checkpointKeys.byPlan(metadata.planId, metadata.id), '');
+    }
+    // Listed before its metadata exists, it is skipped as an index entry without a checkpoint.
+    this.cache.indexed(metadata.id, prefixes, true);
     await this.bank.put(checkpointKeys.metadata(metadata.id), `${JSON.stringify(metadata, null, 2)}\n`, {
       ifNoneMatch: '*',
     });
@@ -250,7 +317,7 @@ export class CheckpointStore {
 
   /** Writes `status.json`. */
   async writeStatus(id: string, status: CheckpointStatusRecord): Promise<void> {
-    this.statusCache.delete(id);
+    this.cache.statuses.delete(id);
     await this.putJson(checkpointKeys.status(id), status);
   }
 
@@ -316,20 +383,20 @@ export class CheckpointStore {
    *
    * @throws `CHECKPOINT_NOT_FOUND`
    */
-  async get(id: string, maxStatusAgeMs = 0): Promise<CheckpointRecord> {
+  async get(id: string, maxAgeMs = 0): Promise<CheckpointRecord> {
     if (!CheckpointStore.isValidId(id)) {
       throw new HoardError('CHECKPOINT_NOT_FOUND', `Checkpoint '${id}' does not exist (not a checkpoint id)`);
     }
-    const cached = this.metadataCache.get(id);
+    const cached = this.cache.metadata.get(id);
     let metadata: CheckpointMetadata | undefined = cached;
     try {
       if (metadata === undefined) {
         metadata = await this.getJson<CheckpointMetadata>(checkpointKeys.metadata(id));
         if (metadata !== undefined) {
           checkMetadataShape(id, metadata);
-          if (this.metadataCache.size >= METADATA_CACHE_ENTRIES)
-            this.metadataCache.delete(this.metadataCache.keys().next().value!);
-          this.metadataCache.set(id, metadata);
+          if (this.cache.metadata.size >= METADATA_CACHE_ENTRIES)
+            this.cache.metadata.delete(this.cache.metadata.keys().next().value!);
+          this.cache.metadata.set(id, metadata);
         }
       }
     } catch (error) {
@@ -343,19 +410,19 @@ export class CheckpointStore {
       );
     }
     let status: CheckpointStatusRecord | undefined;
-    const recent = this.statusCache.get(id);
+    const recent = this.cache.statuses.get(id);
     try {
-      if (recent !== undefined && maxStatusAgeMs > 0 && performance.now() - recent.readAt <= maxStatusAgeMs) {
+      if (recent !== undefined && maxAgeMs > 0 && performance.now() - recent.readAt <= maxAgeMs) {
         status = recent.status;
       } else {
         const readAt = performance.now();
         status = await this.getJson<CheckpointStatusRecord>(checkpointKeys.status(id));
         if (status !== undefined) checkStatusShape(id, status);
         if (status !== undefined && SETTLED.has(status.status)) {
-          if (this.statusCache.size >= METADATA_CACHE_ENTRIES && !this.statusCache.has(id))
-            this.statusCache.delete(this.statusCache.keys().next().value!);
-          this.statusCache.set(id, { status, readAt });
-        } else this.statusCache.delete(id);
+          if (this.cache.statuses.size >= METADATA_CACHE_ENTRIES && !this.cache.statuses.has(id))
+            this.cache.statuses.delete(this.cache.statuses.keys().next().value!);
+          this.cache.statuses.set(id, { status, readAt });
+        } else this.cache.statuses.delete(id);
       }
     } catch (error) {
       if (!isHoardError(error) || error.code !== 'CHECKPOINT_INVALID') throw error;
@@ -370,7 +437,7 @@ export class CheckpointStore {
     }
     if (status === undefined && cached !== undefined) {
       // Purged since it was cached (or never finished): read it as if for the first time.
-      this.metadataCache.delete(id);
+      this.cache.metadata.delete(id);
       return this.get(id);
     }
     const record: CheckpointRecord = {
@@ -396,20 +463,41 @@ export class CheckpointStore {
     for await (const object of this.bank.list({ prefix })) yield object.key;
   }
 
-  /** Checkpoint ids, newest first, from the index keys only. */
-  async listIds(options: ListCheckpointsOptions = {}): Promise<string[]> {
-    const prefix =
-      options.projectId !== undefined
-        ? `indices/by-project/${encodeKeySegment(options.projectId)}/`
-        : options.planId !== undefined
-          ? `indices/by-plan/${encodeKeySegment(options.planId)}/`
-          : 'indices/by-date/';
+  /** Ids under an index prefix, newest first: as listed up to `maxAgeMs` ago, or listed now. */
+  private async indexIds(prefix: string, maxAgeMs: number): Promise<readonly string[]> {
+    const listed = this.cache.indices.get(prefix);
+    if (listed !== undefined && maxAgeMs > 0 && performance.now() - listed.readAt <= maxAgeMs) {
+      this.cache.indices.delete(prefix);
+      this.cache.indices.set(prefix, listed);
+      return listed.ids;
+    }
+    const readAt = performance.now();
+    const writes = this.cache.indexWrites;
     const ids: string[] = [];
     for await (const key of this.listKeys(prefix)) {
       const id = key.slice(key.lastIndexOf('/') + 1);
       if (CheckpointStore.isValidId(id)) ids.push(id);
     }
     ids.sort().reverse();
+    // Kept only if no write of these stores went on meanwhile (the listing may have missed it).
+    this.cache.indices.delete(prefix);
+    if (writes === this.cache.indexWrites) {
+      this.cache.indices.set(prefix, { ids, readAt });
+      if (this.cache.indices.size > INDEX_CACHE_PREFIXES)
+        this.cache.indices.delete(this.cache.indices.keys().next().value!);
+    }
+    return ids;
+  }
+
+  /** Checkpoint ids, newest first, from the index keys only. */
+  async listIds(options: ListCheckpointsOptions = {}): Promise<string[]> {
+    const prefix =
+      options.projectId !== undefined
+        ? INDEX_PREFIX.project(options.projectId)
+        : options.planId !== undefined
+          ? INDEX_PREFIX.plan(options.planId)
+          : INDEX_PREFIX.all;
+    const ids = await this.indexIds(prefix, options.maxAgeMs ?? 0);
     const start = options.marker === undefined ? 0 : ids.findIndex((id) => id < options.marker!);
     if (start < 0) return [];
     return ids.slice(start, options.limit === undefined ? undefined : start + options.limit);
@@ -430,7 +518,7 @@ export class CheckpointStore {
       const records = await Promise.all(
         window.map(async (id) => {
           try {
-            return await this.get(id, options.maxStatusAgeMs);
+            return await this.get(id, options.maxAgeMs);
           } catch (error) {
             if (isHoardError(error) && error.code === 'CHECKPOINT_NOT_FOUND') return undefined; // index without checkpoint
             throw error;
@@ -465,7 +553,9 @@ export class CheckpointStore {
     const last = [checkpointKeys.metadata(id), checkpointKeys.status(id)];
     for (const key of keys) if (!last.includes(key)) await this.bank.delete(key);
     for (const key of last) await this.bank.delete(key);
+    this.cache.indexed(id, [], false);
     for (const key of indexKeys) await this.bank.delete(key);
+    this.cache.indexed(id, [], false);
   }
 
   /**
@@ -485,10 +575,12 @@ export class CheckpointStore {
     for (const key of keys) if (key !== statusKey && key !== metadataKey) await this.bank.delete(key);
     await this.bank.delete(metadataKey);
     await this.bank.delete(statusKey);
+    this.cache.indexed(record.id, [], false);
     await this.bank.delete(checkpointKeys.byDate(record.createdAt.slice(0, 10), record.id));
     if (record.projectId !== undefined)
       await this.bank.delete(checkpointKeys.byProject(record.projectId, record.id));
     if (record.planId !== undefined) await this.bank.delete(checkpointKeys.byPlan(record.planId, record.id));
+    this.cache.indexed(record.id, [], false);
   }
 
   /**

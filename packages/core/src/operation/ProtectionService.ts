@@ -181,7 +181,7 @@ export class ProtectionService {
   private async lease(owner: string): Promise<{ lease: Lease; bank: Bank; store: CheckpointStore }> {
     const lease = await Lease.acquire(this.bank, owner, this.leaseWindows(), this.logger);
     const bank = lease.fence(this.bank);
-    return { lease, bank, store: new CheckpointStore(bank) };
+    return { lease, bank, store: this.checkpoints.over(bank) };
   }
 
   private async run(
@@ -986,8 +986,8 @@ export class ProtectionService {
       marker?: string;
       projectId?: string;
       planId?: string;
-      /** See `ListCheckpointsOptions.maxStatusAgeMs`: a listing may show a settled status this old. */
-      maxStatusAgeMs?: number;
+      /** See `ListCheckpointsOptions.maxAgeMs`: a listing may be this stale, but for this service's own writes. */
+      maxAgeMs?: number;
     } = {},
   ): Promise<CheckpointRecord[]> {
     // A bank may be shared by providers: each lists its own checkpoints.

@@ -250,6 +250,69 @@ describe('checkpoints through the API', () => {
     expect(back.json()).toMatchObject({ checkpoint: { status: 'available' } });
   });
 
+  it("lists this server's writes at once and another server's within two seconds", async () => {
+    const planId = await planIn('p7');
+    const created = await app.inject({
+      method: 'POST',
+      url: base('p7'),
+      headers: as('p7'),
+      payload: { checkpoint: { plan_id: planId } },
+    });
+    const id = created.json<{ checkpoint: { id: string } }>().checkpoint.id;
+    const list = async (server = app) =>
+      (await server.inject({ method: 'GET', url: base('p7'), headers: as('p7') })).json<{
+        checkpoints: { id: string; status: string }[];
+      }>().checkpoints;
+    // Listed at once (while protecting, or already available), then available once it is.
+    expect((await list()).map((c) => c.id)).toEqual([id]);
+    await until<{ checkpoint: { status: string } }>(
+      `${base('p7')}/${id}`,
+      'p7',
+      (_s, b) => b.checkpoint.status === 'available',
+    );
+    await until<{ checkpoints: { status: string }[] }>(
+      base('p7'),
+      'p7',
+      (_s, b) => b.checkpoints[0]?.status === 'available',
+    );
+    // This server's reset-state is listed at once.
+    const reset = (server: FastifyInstance, state: string) =>
+      server.inject({
+        method: 'PUT',
+        url: `${base('p7')}/${id}`,
+        headers: as('p7'),
+        payload: { 'os-resetState': { state } },
+      });
+    expect((await reset(app, 'error')).statusCode).toBe(200);
+    expect((await list())[0]?.status).toBe('error');
+    // Another server on the same bank resets it back: shown at once, listed within 2 s.
+    const entries = await loadProviders({
+      providerDir: path.join(root, 'providers.d'),
+      searchFrom: [import.meta.dirname],
+    });
+    const otherDatabase = await openDatabase('sqlite://');
+    const other = await createApiServer({
+      providers: entries.map((e) => e.provider!),
+      auth: { strategy: 'noauth' },
+      database: otherDatabase,
+    });
+    try {
+      expect((await list(other))[0]?.status).toBe('error');
+      expect((await reset(other, 'available')).statusCode).toBe(200);
+      expect((await list(other))[0]?.status).toBe('available');
+      const shown = await app.inject({ method: 'GET', url: `${base('p7')}/${id}`, headers: as('p7') });
+      expect(shown.json()).toMatchObject({ checkpoint: { status: 'available' } });
+      const started = Date.now();
+      while ((await list())[0]?.status !== 'available') {
+        expect(Date.now() - started).toBeLessThan(2500);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await other.close();
+      await otherDatabase.close();
+    }
+  });
+
   it('verifies a checkpoint: success, then fail naming a damaged data object', async () => {
     const planId = await planIn('p4');
     const created = await app.inject({

@@ -6,7 +6,7 @@ import {
   type ProtectionService,
   type Provider,
 } from '@hoard/core/host';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import PQueue from 'p-queue';
 import type { PlanStore } from '../database/planStore.js';
 import type { QuotaStore } from '../database/quotaStore.js';
@@ -15,6 +15,7 @@ import { ApiFault } from '../faults.js';
 import type { KeyedLock } from '../keyedLock.js';
 import { allTenantsOf, filtersOf, isUuidLike, limitOf, linksOf, queryOf } from '../listing.js';
 import type { OperationProgress } from '../operationProgress.js';
+import { RenderedCache } from '../renderedCache.js';
 import { providerById } from './providers.js';
 import { checkQuota } from './quotas.js';
 
@@ -98,11 +99,14 @@ function checkpointView(record: CheckpointRecord) {
 }
 
 /**
- * A checkpoint list may show a settled status (available, error) read this long ago; a show is
- * always current. Pages read by many clients at once then cost one bank read per checkpoint a
- * second, not one per client.
+ * How stale a checkpoint list may be for what other servers (or `hoard` commands) wrote to the
+ * bank: its index entries and settled statuses are read at most this long ago, and a rendered
+ * page is answered for at most this long, so a page is at most twice this behind them. What this
+ * server writes (a protect or delete starting or ending, a reset-state) is seen at once; a show
+ * is always current. Pages read by many clients at once then cost one render a second each, not
+ * one per client.
  */
-const LISTING_STATUS_AGE_MS = 1000;
+const LISTING_AGE_MS = 1000;
 
 /** The checkpoint operations this server runs, and those its predecessor was running when it died. */
 export interface RunningOperations {
@@ -176,6 +180,9 @@ export function checkpointRoutes(
       return { ...shown, status: 'error', status_reason: 'interrupted' };
     return shown;
   };
+  /** Raised by each of this server's checkpoint writes: rendered pages before it are not answered. */
+  let written = 0;
+  const pages = new RenderedCache();
   /** Runs a protect's or a delete's promise with its row in the database while it runs. */
   const trackRun = <T>(
     provider: Provider,
@@ -193,9 +200,11 @@ export function checkpointRoutes(
       .catch((error: unknown) =>
         logger.warn('could not record a running operation', { error: messageOf(error) }),
       );
+    written++;
     void work
       .catch(() => undefined)
       .then(async () => {
+        written++;
         await added;
         await running.store.remove(checkpointId);
       })
@@ -204,6 +213,8 @@ export function checkpointRoutes(
       );
   };
   const listings = new PQueue({ concurrency: LISTINGS_AT_ONCE });
+  const json = (reply: FastifyReply, body: Buffer) =>
+    reply.type('application/json; charset=utf-8').send(body);
   const ids = (request: FastifyRequest) => {
     const { providerId, checkpointId } = request.params as { providerId: string; checkpointId?: string };
     const provider = providerById(providers, providerId, request.karborContext!);
@@ -304,7 +315,7 @@ export function checkpointRoutes(
     },
   );
 
-  app.get('/v1/:projectId/providers/:providerId/checkpoints', async (request) => {
+  app.get('/v1/:projectId/providers/:providerId/checkpoints', async (request, reply) => {
     const { provider } = ids(request);
     const context = request.karborContext!;
     const query = queryOf(request);
@@ -317,43 +328,55 @@ export function checkpointRoutes(
         throw new ApiFault(400, `Invalid input received: ${key} must be YYYY-MM-DD.`);
     const service = await serviceOf(provider);
     const marker = query['marker'];
-    if (marker !== undefined) await visible(request, provider, marker);
-    // Read one page at a time from the bank's indices, filtering by plan and dates. Without a
-    // filter the index does not apply itself, a page is read as it is asked for; with one, twice
-    // as many at a time. At most LISTINGS_AT_ONCE pages are read at once: each holds a page of
-    // records in memory, and more at once would not be read faster.
-    const postFiltered =
-      filters['start_date'] !== undefined ||
-      filters['end_date'] !== undefined ||
-      (filters['plan_id'] !== undefined && projectId !== undefined);
-    const out: CheckpointRecord[] = [];
-    let after = marker;
-    for (;;) {
-      const size = postFiltered ? limit * 2 : limit - out.length;
-      const batch = await listings.add(() =>
-        service.listCheckpoints({
-          limit: size,
-          maxStatusAgeMs: LISTING_STATUS_AGE_MS,
-          ...(after !== undefined ? { marker: after } : {}),
-          ...(projectId !== undefined ? { projectId } : {}),
-          ...(filters['plan_id'] !== undefined && projectId === undefined
-            ? { planId: filters['plan_id'] }
-            : {}),
-        }),
-      );
-      for (const record of batch) {
-        const day = record.createdAt.slice(0, 10);
-        if (filters['plan_id'] !== undefined && record.planId !== filters['plan_id']) continue;
-        if (filters['start_date'] !== undefined && day < filters['start_date']!) continue;
-        if (filters['end_date'] !== undefined && day > filters['end_date']!) continue;
-        out.push(record);
-        if (out.length === limit) break;
-      }
-      if (out.length === limit || batch.length < size) break;
-      after = batch[batch.length - 1]!.id;
-    }
-    const { links } = linksOf(request, 'checkpoints', query, out, limit);
-    return { checkpoints: out.map(view), ...(links ? { checkpoints_links: links } : {}) };
+    // The key names what the page is made from: provider, project listed, whether the caller is
+    // an admin (which filters apply), and the URL (its query; the links name the host asked).
+    const key = `${provider.id}\0${projectId ?? '*'}\0${context.isAdmin}\0${request.protocol}://${request.host}${request.url}`;
+    const body = await pages.render(
+      key,
+      provider.id,
+      written,
+      async () => {
+        if (marker !== undefined) await visible(request, provider, marker);
+        // Read one page at a time from the bank's indices, filtering by plan and dates. Without a
+        // filter the index does not apply itself, a page is read as it is asked for; with one, twice
+        // as many at a time. At most LISTINGS_AT_ONCE pages are read at once: each holds a page of
+        // records in memory, and more at once would not be read faster.
+        const postFiltered =
+          filters['start_date'] !== undefined ||
+          filters['end_date'] !== undefined ||
+          (filters['plan_id'] !== undefined && projectId !== undefined);
+        const out: CheckpointRecord[] = [];
+        let after = marker;
+        for (;;) {
+          const size = postFiltered ? limit * 2 : limit - out.length;
+          const batch = await listings.add(() =>
+            service.listCheckpoints({
+              limit: size,
+              maxAgeMs: LISTING_AGE_MS,
+              ...(after !== undefined ? { marker: after } : {}),
+              ...(projectId !== undefined ? { projectId } : {}),
+              ...(filters['plan_id'] !== undefined && projectId === undefined
+                ? { planId: filters['plan_id'] }
+                : {}),
+            }),
+          );
+          for (const record of batch) {
+            const day = record.createdAt.slice(0, 10);
+            if (filters['plan_id'] !== undefined && record.planId !== filters['plan_id']) continue;
+            if (filters['start_date'] !== undefined && day < filters['start_date']!) continue;
+            if (filters['end_date'] !== undefined && day > filters['end_date']!) continue;
+            out.push(record);
+            if (out.length === limit) break;
+          }
+          if (out.length === limit || batch.length < size) break;
+          after = batch[batch.length - 1]!.id;
+        }
+        const { links } = linksOf(request, 'checkpoints', query, out, limit);
+        return JSON.stringify({ checkpoints: out.map(view), ...(links ? { checkpoints_links: links } : {}) });
+      },
+      LISTING_AGE_MS,
+    );
+    return json(reply, body);
   });
 
   app.get('/v1/:projectId/providers/:providerId/checkpoints/:checkpointId', async (request) => {
@@ -388,6 +411,7 @@ export function checkpointRoutes(
       ];
       try {
         await (await serviceOf(provider)).resetCheckpointStatus(record.id, state);
+        written++;
       } catch (error) {
         if (
           isHoardError(error) &&

@@ -195,7 +195,7 @@ export function planRoutes(
   });
 
   const rendered = new RenderedCache();
-  const json = (reply: FastifyReply, body: string) =>
+  const json = (reply: FastifyReply, body: Buffer | string) =>
     reply.type('application/json; charset=utf-8').send(body);
 
   app.get('/v1/:projectId/plans', async (request, reply) => {
@@ -206,31 +206,34 @@ export function planRoutes(
     const allTenants = allTenantsOf(query, context.isAdmin);
     const projectId = allTenants ? filters['project_id'] : context.projectId;
     // A page of one project's plans is answered from the cache while that project's plans have
-    // not changed (the links name the host the client asked, so the key does too).
+    // not changed. The key names what the page is made from: the project listed, whether the
+    // caller is an admin (which filters apply) and the URL (the links name the host asked).
     const key =
-      projectId !== undefined ? `list\0${request.protocol}://${request.host}${request.url}` : undefined;
+      projectId !== undefined
+        ? `list\0${projectId}\0${context.isAdmin}\0${request.protocol}://${request.host}${request.url}`
+        : undefined;
     const version = projectId !== undefined ? await plans.version(projectId) : 0;
-    if (key !== undefined) {
-      const hit = rendered.fresh(key, version);
-      if (hit !== undefined) return json(reply, hit);
-    }
-    const page = await plans.list({
-      ...(projectId !== undefined ? { projectId } : {}),
-      filters: {
-        ...(filters['name'] !== undefined ? { name: filters['name'] } : {}),
-        ...(filters['description'] !== undefined ? { description: filters['description'] } : {}),
-        ...(filters['status'] !== undefined ? { status: filters['status'] } : {}),
-      },
-      sort: sortOf(query, PLAN_SORT_KEYS),
-      limit,
-      offset: offsetOf(query),
-      ...(query['marker'] !== undefined ? { marker: query['marker'] } : {}),
-    });
-    if (page === undefined) throw new ApiFault(404, `Plan ${query['marker']} could not be found.`);
-    const { links } = linksOf(request, 'plans', query, page, limit);
-    const body = JSON.stringify({ plans: page.map(planView), ...(links ? { plans_links: links } : {}) });
-    if (key !== undefined) rendered.set(key, projectId!, version, body);
-    return json(reply, body);
+    const render = async () => {
+      const page = await plans.list({
+        ...(projectId !== undefined ? { projectId } : {}),
+        filters: {
+          ...(filters['name'] !== undefined ? { name: filters['name'] } : {}),
+          ...(filters['description'] !== undefined ? { description: filters['description'] } : {}),
+          ...(filters['status'] !== undefined ? { status: filters['status'] } : {}),
+        },
+        sort: sortOf(query, PLAN_SORT_KEYS),
+        limit,
+        offset: offsetOf(query),
+        ...(query['marker'] !== undefined ? { marker: query['marker'] } : {}),
+      });
+      if (page === undefined) throw new ApiFault(404, `Plan ${query['marker']} could not be found.`);
+      const { links } = linksOf(request, 'plans', query, page, limit);
+      return JSON.stringify({ plans: page.map(planView), ...(links ? { plans_links: links } : {}) });
+    };
+    return json(
+      reply,
+      key !== undefined ? await rendered.render(key, projectId!, version, render) : await render(),
+    );
   });
 
   app.get('/v1/:projectId/plans/:planId', async (request, reply) => {
