@@ -102,7 +102,15 @@ async function startServer(dir, databaseUrl) {
   );
   const child = spawn(
     process.execPath,
-    [HOARD, 'serve', '--json', '--config', path.join(dir, 'hoard.conf')],
+    // HOARD_BENCH_NODE_ARGS: node options for the server (e.g. --cpu-prof --cpu-prof-dir=DIR).
+    [
+      ...(process.env.HOARD_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      HOARD,
+      'serve',
+      '--json',
+      '--config',
+      path.join(dir, 'hoard.conf'),
+    ],
     {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'inherit'],

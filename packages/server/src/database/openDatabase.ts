@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { HoardError } from '@hoard/core';
 import SQLite from 'better-sqlite3';
-import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
+import { Kysely, MysqlDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
 import { createPool } from 'mysql2';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
@@ -39,7 +39,7 @@ export async function openDatabase(url: string, baseDir = process.cwd()): Promis
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }) });
     dialect = 'sqlite';
   } else if (/^mysql(\+[a-z0-9]+)?:\/\//.test(url)) {
     let parsed: URL;
@@ -77,6 +77,29 @@ export async function openDatabase(url: string, baseDir = process.cwd()): Promis
     );
   }
   return { db, dialect, description: redactUrl(url), close: () => db.destroy() };
+}
+
+/** Prepared statements a SQLite connection keeps (most recently used). */
+const KEPT_STATEMENTS = 256;
+
+/**
+ * better-sqlite3 for Kysely, its prepared statements kept by SQL text: Kysely prepares every
+ * query anew, and preparing costs more than running a plan lookup (a third of a plan show's
+ * server time). SQLite re-prepares a kept statement itself when the schema changes.
+ */
+function keepingStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (sql) => {
+      let statement = statements.get(sql);
+      if (statement !== undefined) statements.delete(sql);
+      else statement = sqlite.prepare(sql);
+      statements.set(sql, statement);
+      if (statements.size > KEPT_STATEMENTS) statements.delete(statements.keys().next().value!);
+      return statement;
+    },
+  };
 }
 
 /** `url` with any password replaced by `***`. */
