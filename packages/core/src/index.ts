@@ -74,3 +74,4 @@ export {
   resourceKey,
   type SchemaType,
 } from './plugin-api/types.js';
+export { isProcessAlive } from './util/isProcessAlive.js';

@@ -18,7 +18,13 @@ import {
 } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { HoardError, type HookContexts, type JsonObject, pseudoFileSystemOf } from '@hoard/core';
+import {
+  HoardError,
+  type HookContexts,
+  isProcessAlive,
+  type JsonObject,
+  pseudoFileSystemOf,
+} from '@hoard/core';
 import { DIRECTORY_RESOURCE_TYPE } from './directoryProtectable.js';
 import {
   displayPath,
@@ -67,15 +73,6 @@ function stagingName(target: string): string {
   return `${target}${STAGING_MARK}${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes staging trees of earlier restores to `target` on this host whose process is gone. */
 async function removeStaleStaging(context: Contexts['restore'], target: string): Promise<string[]> {
   const parent = path.dirname(target);
@@ -90,7 +87,7 @@ async function removeStaleStaging(context: Contexts['restore'], target: string):
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    if (!Number.isInteger(pid) || pid <= 0 || isProcessAlive(pid)) continue;
     const stale = path.join(parent, name);
     const found = await lstatOrUndefined(stale);
     if (!found?.isDirectory()) continue; // never follow a link planted under that name

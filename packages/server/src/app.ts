@@ -9,9 +9,9 @@ import { Policy } from './auth/policy.js';
 import { ROUTE_POLICIES } from './auth/routePolicies.js';
 import { DEFAULT_QUOTAS } from './config/serverConfig.js';
 import type { OpenDatabase } from './database/openDatabase.js';
+import { OperationRecordStore } from './database/operationRecordStore.js';
 import { PlanStore } from './database/planStore.js';
 import { QuotaStore } from './database/quotaStore.js';
-import { RestoreStore } from './database/restoreStore.js';
 import { RunningOperationStore } from './database/runningOperationStore.js';
 import { ServiceStore } from './database/serviceStore.js';
 import { ApiFault, faultBody } from './faults.js';
@@ -285,7 +285,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       plans: await plans.count(projectId),
       checkpoints: await checkpointsInUse(projectId),
     }));
-    const restores = new RestoreStore(options.database.db);
+    const restores = new OperationRecordStore(options.database.db);
     // Every restore runs in the server that started it: one still in progress now was cut off.
     const interrupted = await restores.failInterrupted('the API server stopped while this restore ran');
     if (interrupted > 0) logger.warn('restores left in progress were marked fail', { count: interrupted });
@@ -299,7 +299,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       logger,
       progress,
     );
-    const verifications = new RestoreStore(options.database.db, 'verifications');
+    const verifications = new OperationRecordStore(options.database.db, 'verifications');
     const stale = await verifications.failInterrupted('the API server stopped while this verification ran');
     if (stale > 0) logger.warn('verifications left in progress were marked fail', { count: stale });
     verificationRoutes(

@@ -37,6 +37,9 @@ describe('CheckpointStore listing', () => {
       resources: {},
     });
     expect((await listing.list({ projectId: 'p1', maxAgeMs: 60_000 }))[0]?.status).toBe('available');
+    expect((await listing.list({ projectId: 'p1', maxAgeMs: 60_000, maxStatusAgeMs: 0 }))[0]?.status).toBe(
+      'error',
+    );
     expect((await listing.get(id)).status).toBe('error');
     expect((await listing.list({ projectId: 'p1' }))[0]?.status).toBe('error');
 
@@ -105,5 +108,22 @@ describe('CheckpointStore index listing', () => {
     // (allowed to be old) shows the new checkpoint.
     const [, created] = await Promise.all([store.list({ maxAgeMs: 60_000 }), checkpoint(store, 'p1')]);
     expect((await store.list({ maxAgeMs: 60_000 })).map((c) => c.id)).toContain(created);
+  });
+});
+
+describe('CheckpointStore count', () => {
+  it("counts a project's checkpoints of a provider from the index, skipping entries without a checkpoint", async () => {
+    const bank = new InMemoryBank();
+    const store = new CheckpointStore(bank);
+    const first = await checkpoint(store, 'p1');
+    await checkpoint(store, 'p1');
+    await checkpoint(store, 'p2');
+    // An index entry a crash left without its checkpoint is not counted.
+    await bank.put(`indices/by-project/p1/${CheckpointStore.newId()}`, '');
+    expect(await store.count({ projectId: 'p1', providerId: 'p' })).toBe(2);
+    expect(await store.count({ projectId: 'p1', providerId: 'other' })).toBe(0);
+    expect(await store.count({ providerId: 'p' })).toBe(3);
+    await store.purge(await store.get(first));
+    expect(await store.count({ projectId: 'p1', providerId: 'p', maxAgeMs: 60_000 })).toBe(1);
   });
 });

@@ -180,6 +180,8 @@ export interface ListCheckpointsOptions {
    * `get` is always current.
    */
   maxAgeMs?: number;
+  /** How old a settled status a listing may show, if not `maxAgeMs` (settled ones change least). */
+  maxStatusAgeMs?: number;
 }
 
 /** Index entries under one prefix as last listed: ids newest first, with when. */
@@ -504,6 +506,40 @@ export class CheckpointStore {
   }
 
   /**
+   * How many checkpoints the index lists (of a project or plan, and of a provider): index entries
+   * whose metadata exists, without reading any status (a quota's usage).
+   */
+  async count(options: Omit<ListCheckpointsOptions, 'marker' | 'limit'> = {}): Promise<number> {
+    const { providerId, ...rest } = options;
+    const ids = await this.listIds(rest);
+    let count = 0;
+    for (let at = 0; at < ids.length; at += 32) {
+      const window = ids.slice(at, at + 32);
+      const providers = await Promise.all(window.map((id) => this.providerOf(id)));
+      for (const provider of providers)
+        if (
+          provider !== undefined &&
+          (providerId === undefined || provider === null || provider === providerId)
+        )
+          count++;
+    }
+    return count;
+  }
+
+  /** The provider of checkpoint `id` from its metadata; `null` if unreadable, `undefined` if absent. */
+  private async providerOf(id: string): Promise<string | null | undefined> {
+    const cached = this.cache.metadata.get(id);
+    if (cached !== undefined) return cached.providerId;
+    try {
+      const record = await this.get(id);
+      return record.corruptRecord === 'metadata' ? null : record.providerId;
+    } catch (error) {
+      if (isHoardError(error) && error.code === 'CHECKPOINT_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  /**
    * Checkpoints newest first; reads the metadata of the page returned (and, with `providerId`, of
    * the other providers' checkpoints it passes over).
    */
@@ -518,7 +554,7 @@ export class CheckpointStore {
       const records = await Promise.all(
         window.map(async (id) => {
           try {
-            return await this.get(id, options.maxAgeMs);
+            return await this.get(id, options.maxStatusAgeMs ?? options.maxAgeMs);
           } catch (error) {
             if (isHoardError(error) && error.code === 'CHECKPOINT_NOT_FOUND') return undefined; // index without checkpoint
             throw error;

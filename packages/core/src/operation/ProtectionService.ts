@@ -988,10 +988,22 @@ export class ProtectionService {
       planId?: string;
       /** See `ListCheckpointsOptions.maxAgeMs`: a listing may be this stale, but for this service's own writes. */
       maxAgeMs?: number;
+      /** See `ListCheckpointsOptions.maxStatusAgeMs`. */
+      maxStatusAgeMs?: number;
     } = {},
   ): Promise<CheckpointRecord[]> {
     // A bank may be shared by providers: each lists its own checkpoints.
     return this.checkpoints.list({ ...options, providerId: this.provider.id });
+  }
+
+  /**
+   * How many checkpoints of this provider the bank's indices list (of one project or plan), from
+   * index entries and metadata only: no status is read. `maxAgeMs` as for a listing.
+   */
+  countCheckpoints(
+    options: { projectId?: string; planId?: string; maxAgeMs?: number } = {},
+  ): Promise<number> {
+    return this.checkpoints.count({ ...options, providerId: this.provider.id });
   }
 
   /** Shows one checkpoint. */

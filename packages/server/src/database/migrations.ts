@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 
-/** A table of restores or verifications (the same columns; see RestoreStore). */
+/** A table of restores or verifications (the same columns; see OperationRecordStore). */
 async function createOperationRecordTable(
   db: Kysely<unknown>,
   table: 'restores' | 'verifications',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isProcessAlive } from '@hoard/core';
 import type { Kysely } from 'kysely';
 import type { Database, RunningCheckpointOperationsTable } from './schema.js';
 
@@ -48,19 +49,6 @@ export class RunningOperationStore {
       .orderBy('started_at')
       .execute();
     // Our own pid under another instance id was a dead process's (a container's restart).
-    return rows.filter((row) => Number(row.pid) === process.pid || !isAlive(Number(row.pid)));
-  }
-}
-
-/**
- * Whether a process of this host is alive. A pid the system gave again to another process reads
- * alive: its operations are then recorded at the next start after that one ends, never too early.
- */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return rows.filter((row) => Number(row.pid) === process.pid || !isProcessAlive(Number(row.pid)));
   }
 }

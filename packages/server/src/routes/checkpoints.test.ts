@@ -285,16 +285,16 @@ describe('checkpoints through the API', () => {
       });
     expect((await reset(app, 'error')).statusCode).toBe(200);
     expect((await list())[0]?.status).toBe('error');
-    // Another server on the same bank resets it back: shown at once, listed within 2 s.
+    // Another server on the same bank and database: what it writes is shown at once, and a new
+    // checkpoint of its own is listed here within 2 s.
     const entries = await loadProviders({
       providerDir: path.join(root, 'providers.d'),
       searchFrom: [import.meta.dirname],
     });
-    const otherDatabase = await openDatabase('sqlite://');
     const other = await createApiServer({
       providers: entries.map((e) => e.provider!),
       auth: { strategy: 'noauth' },
-      database: otherDatabase,
+      database,
     });
     try {
       expect((await list(other))[0]?.status).toBe('error');
@@ -302,14 +302,27 @@ describe('checkpoints through the API', () => {
       expect((await list(other))[0]?.status).toBe('available');
       const shown = await app.inject({ method: 'GET', url: `${base('p7')}/${id}`, headers: as('p7') });
       expect(shown.json()).toMatchObject({ checkpoint: { status: 'available' } });
+      const second = (
+        await other.inject({
+          method: 'POST',
+          url: base('p7'),
+          headers: as('p7'),
+          payload: { checkpoint: { plan_id: planId } },
+        })
+      ).json<{ checkpoint: { id: string } }>().checkpoint.id;
+      expect((await list(other)).map((c) => c.id)).toEqual([second, id]);
       const started = Date.now();
-      while ((await list())[0]?.status !== 'available') {
+      while ((await list())[0]?.id !== second) {
         expect(Date.now() - started).toBeLessThan(2500);
         await new Promise((r) => setTimeout(r, 50));
       }
+      await until<{ checkpoint: { status: string } }>(
+        `${base('p7')}/${second}`,
+        'p7',
+        (_s, b) => b.checkpoint.status === 'available',
+      );
     } finally {
       await other.close();
-      await otherDatabase.close();
     }
   });
 

@@ -100,13 +100,21 @@ function checkpointView(record: CheckpointRecord) {
 
 /**
  * How stale a checkpoint list may be for what other servers (or `hoard` commands) wrote to the
- * bank: its index entries and settled statuses are read at most this long ago, and a rendered
- * page is answered for at most this long, so a page is at most twice this behind them. What this
+ * bank: its index entries are read at most this long ago, and a rendered page is answered for at
+ * most this long, so a new or purged checkpoint is listed at most twice this late. What this
  * server writes (a protect or delete starting or ending, a reset-state) is seen at once; a show
  * is always current. Pages read by many clients at once then cost one render a second each, not
  * one per client.
  */
 const LISTING_AGE_MS = 1000;
+
+/**
+ * How old a settled status (`available`, `error`) a page may be rendered with, for what other
+ * servers wrote: a status read costs a bank read (four system calls on bank-fs), and settled
+ * statuses change only by a reset-state or a delete. `protecting` and `deleting` are read at each
+ * render.
+ */
+const LISTING_STATUS_AGE_MS = 10_000;
 
 /** The checkpoint operations this server runs, and those its predecessor was running when it died. */
 export interface RunningOperations {
@@ -127,15 +135,8 @@ export async function countCheckpoints(
   projectId: string,
 ): Promise<number> {
   let count = 0;
-  for (const provider of providers) {
-    const service = await serviceOf(provider);
-    for (let marker: string | undefined; ; ) {
-      const page = await service.listCheckpoints({ projectId, limit: 1000, ...(marker ? { marker } : {}) });
-      count += page.length;
-      if (page.length < 1000) break;
-      marker = page[page.length - 1]!.id;
-    }
-  }
+  for (const provider of providers)
+    count += await (await serviceOf(provider)).countCheckpoints({ projectId, maxAgeMs: LISTING_AGE_MS });
   return count;
 }
 
@@ -353,6 +354,7 @@ export function checkpointRoutes(
             service.listCheckpoints({
               limit: size,
               maxAgeMs: LISTING_AGE_MS,
+              maxStatusAgeMs: LISTING_STATUS_AGE_MS,
               ...(after !== undefined ? { marker: after } : {}),
               ...(projectId !== undefined ? { projectId } : {}),
               ...(filters['plan_id'] !== undefined && projectId === undefined

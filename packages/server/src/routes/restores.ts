@@ -7,7 +7,11 @@ import {
   type RestoreRecord,
 } from '@hoard/core/host';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { RESTORE_SORT_KEYS, type RestoreRow, type RestoreStore } from '../database/restoreStore.js';
+import {
+  OPERATION_RECORD_SORT_KEYS,
+  type OperationRecord,
+  type OperationRecordStore,
+} from '../database/operationRecordStore.js';
 import { ApiFault } from '../faults.js';
 import {
   allTenantsOf,
@@ -47,7 +51,7 @@ const createSchema = {
 } as const;
 
 /** Karbor's restore view: exactly these keys (no `restore_auth`). */
-const restoreView = (r: RestoreRow) => ({
+const restoreView = (r: OperationRecord) => ({
   id: r.id,
   project_id: r.project_id,
   provider_id: r.provider_id,
@@ -100,7 +104,7 @@ function resourcesOf(record: Pick<RestoreRecord, 'resources' | 'status' | 'error
 export function restoreRoutes(
   app: FastifyInstance,
   providers: readonly Provider[],
-  restores: RestoreStore,
+  restores: OperationRecordStore,
   serviceOf: ServiceOf,
   inBackground: (work: Promise<unknown>) => void,
   shutdown: AbortSignal,
@@ -184,13 +188,13 @@ export function restoreRoutes(
  */
 export function recordReadRoutes(
   app: FastifyInstance,
-  store: RestoreStore,
+  store: OperationRecordStore,
   names: {
     collection: 'restores' | 'verifications';
     member: 'restore' | 'verification';
     idParam: string;
     name: string;
-    view: (row: RestoreRow) => Record<string, unknown>;
+    view: (row: OperationRecord) => Record<string, unknown>;
   },
 ): void {
   app.get(`/v1/:projectId/${names.collection}`, async (request) => {
@@ -202,7 +206,7 @@ export function recordReadRoutes(
     const page = await store.list({
       ...(projectId !== undefined ? { projectId } : {}),
       ...(filters['status'] !== undefined ? { status: filters['status'] } : {}),
-      sort: sortOf(query, RESTORE_SORT_KEYS),
+      sort: sortOf(query, OPERATION_RECORD_SORT_KEYS),
       limit,
       offset: offsetOf(query),
       ...(query['marker'] !== undefined ? { marker: query['marker'] } : {}),

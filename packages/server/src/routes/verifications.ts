@@ -1,7 +1,7 @@
 import type { JsonObject, Logger } from '@hoard/core';
 import { messageOf, type Provider, type VerificationResult } from '@hoard/core/host';
 import type { FastifyInstance } from 'fastify';
-import type { RestoreRow, RestoreStore } from '../database/restoreStore.js';
+import type { OperationRecord, OperationRecordStore } from '../database/operationRecordStore.js';
 import { ApiFault } from '../faults.js';
 import type { ServiceOf } from './checkpoints.js';
 import { servesCaller } from './providers.js';
@@ -26,7 +26,7 @@ const createSchema = {
 } as const;
 
 /** Karbor's verification view: exactly these keys. */
-const verificationView = (r: RestoreRow) => ({
+const verificationView = (r: OperationRecord) => ({
   id: r.id,
   project_id: r.project_id,
   provider_id: r.provider_id,
@@ -57,7 +57,7 @@ function resourcesOf(result: VerificationResult) {
 export function verificationRoutes(
   app: FastifyInstance,
   providers: readonly Provider[],
-  verifications: RestoreStore,
+  verifications: OperationRecordStore,
   serviceOf: ServiceOf,
   inBackground: (work: Promise<unknown>) => void,
   shutdown: AbortSignal,

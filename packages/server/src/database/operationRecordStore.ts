@@ -4,8 +4,8 @@ import type { Kysely } from 'kysely';
 import { afterMarker, withTieBreakers } from './keyset.js';
 import type { Database, RestoresTable } from './schema.js';
 
-/** A restore as the API shows it (Karbor's `RestoreViewBuilder.detail`) plus what it keeps. */
-export interface RestoreRow {
+/** A restore or a verification as the API shows it (Karbor's `RestoreViewBuilder.detail`) plus what it keeps. */
+export interface OperationRecord {
   id: string;
   project_id: string;
   provider_id: string;
@@ -19,10 +19,16 @@ export interface RestoreRow {
   created_at: string;
 }
 
-export const RESTORE_SORT_KEYS = ['id', 'status', 'created_at', 'checkpoint_id', 'provider_id'] as const;
-export type RestoreSortKey = (typeof RESTORE_SORT_KEYS)[number];
+export const OPERATION_RECORD_SORT_KEYS = [
+  'id',
+  'status',
+  'created_at',
+  'checkpoint_id',
+  'provider_id',
+] as const;
+export type OperationRecordSortKey = (typeof OPERATION_RECORD_SORT_KEYS)[number];
 
-const rowOf = (r: RestoresTable): RestoreRow => ({
+const rowOf = (r: RestoresTable): OperationRecord => ({
   id: r.id,
   project_id: r.project_id,
   provider_id: r.provider_id,
@@ -42,7 +48,7 @@ const rowOf = (r: RestoresTable): RestoreRow => ({
  * Restores or verifications in the database (Karbor's `restores` and `verifications` tables,
  * which have the same columns here; a verification's `restore_target` is always null).
  */
-export class RestoreStore {
+export class OperationRecordStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly table: 'restores' | 'verifications' = 'restores',
@@ -55,7 +61,7 @@ export class RestoreStore {
     checkpointId: string;
     restoreTarget: string | null;
     parameters: Record<string, JsonObject>;
-  }): Promise<RestoreRow> {
+  }): Promise<OperationRecord> {
     const row: RestoresTable = {
       id: randomUUID(),
       project_id: restore.projectId,
@@ -102,7 +108,7 @@ export class RestoreStore {
   }
 
   /** The restore `id` (in `projectId`, when given). */
-  async get(id: string, projectId?: string): Promise<RestoreRow | undefined> {
+  async get(id: string, projectId?: string): Promise<OperationRecord | undefined> {
     let query = this.db.selectFrom(this.table).selectAll().where('id', '=', id);
     if (projectId !== undefined) query = query.where('project_id', '=', projectId);
     const row = await query.executeTakeFirst();
@@ -113,11 +119,11 @@ export class RestoreStore {
   async list(options: {
     projectId?: string;
     status?: string;
-    sort: { key: RestoreSortKey; dir: 'asc' | 'desc' }[];
+    sort: { key: OperationRecordSortKey; dir: 'asc' | 'desc' }[];
     limit: number;
     offset: number;
     marker?: string;
-  }): Promise<RestoreRow[] | undefined> {
+  }): Promise<OperationRecord[] | undefined> {
     const sort = withTieBreakers(options.sort);
     let query = this.db.selectFrom(this.table).selectAll();
     if (options.projectId !== undefined) query = query.where('project_id', '=', options.projectId);
@@ -125,7 +131,7 @@ export class RestoreStore {
     if (options.marker !== undefined) {
       const marker = await this.get(options.marker, options.projectId);
       if (marker === undefined) return undefined;
-      const values = marker as unknown as Record<RestoreSortKey, string>;
+      const values = marker as unknown as Record<OperationRecordSortKey, string>;
       query = query.where((eb) =>
         afterMarker(sort, values, eb, (key, op, value) => eb(key, op, value as string)),
       );
