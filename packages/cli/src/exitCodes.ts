@@ -33,6 +33,7 @@ const USAGE: ReadonlySet<string> = new Set<ErrorCode>([
   'RESOURCE_TYPE_UNKNOWN',
   'RESTORE_IN_PROGRESS',
   'RESTORE_NOT_FOUND',
+  'RETENTION_POLICY_INVALID',
   'USAGE_INVALID',
 ]);
 

@@ -4,6 +4,7 @@ import { registerBankCheck } from './commands/bank/check.js';
 import { registerBankGc } from './commands/bank/gc.js';
 import { registerCheckpointDelete } from './commands/checkpoint/delete.js';
 import { registerCheckpointList } from './commands/checkpoint/list.js';
+import { registerCheckpointPrune } from './commands/checkpoint/prune.js';
 import { registerCheckpointResume } from './commands/checkpoint/resume.js';
 import { registerCheckpointShow } from './commands/checkpoint/show.js';
 import { registerFlow } from './commands/flow.js';
@@ -111,6 +112,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
   registerCheckpointList(checkpoint, run);
   registerCheckpointShow(checkpoint, run);
   registerCheckpointDelete(checkpoint, run);
+  registerCheckpointPrune(checkpoint, run);
   registerCheckpointResume(checkpoint, run);
   const bank = program
     .command('bank')

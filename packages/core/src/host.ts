@@ -3,7 +3,8 @@
  *
  * @remarks Providers and their loading, plugin discovery, the protection service and its
  * checkpoint and restore records, resource resolution by `TYPE#ID`, flow and graph documents,
- * parameter files, logging and redaction. Plugin and bank authors import `@hoard/core` instead.
+ * parameter files, logging and redaction, checkpoint retention. Plugin and bank authors import
+ * `@hoard/core` instead.
  *
  * @packageDocumentation
  */
@@ -120,5 +121,15 @@ export {
 } from './provider/loadProviders.js';
 export type { LoadedProtectionPlugin, Provider, ProviderOptions } from './provider/Provider.js';
 export { type IniEntry, type IniSection, parseIni } from './provider/parseIni.js';
+export {
+  applyRetentionPolicy,
+  checkRetentionPolicy,
+  parseRetentionDuration,
+  type RetentionCandidate,
+  type RetentionDecision,
+  type RetentionDuration,
+  type RetentionPolicy,
+  type RetentionReason,
+} from './retention/retentionPolicy.js';
 export { redactSecrets } from './schema/redactSecrets.js';
 export { REDACTED } from './schema/validation.js';
