@@ -14,6 +14,8 @@ import { PlanStore } from './database/planStore.js';
 import { QuotaStore } from './database/quotaStore.js';
 import { RunningOperationStore } from './database/runningOperationStore.js';
 import { ServiceStore } from './database/serviceStore.js';
+import { TriggerStore } from './database/triggerStore.js';
+import { KARBOR_TIME_TRIGGER_OPTIONS, type TimeTriggerOptions } from './engine/timeTrigger.js';
 import { ApiFault, faultBody } from './faults.js';
 import { recordInterruptedOperations } from './interruptedOperations.js';
 import { KeyedLock } from './keyedLock.js';
@@ -32,6 +34,7 @@ import { providerRoutes } from './routes/providers.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { restoreRoutes } from './routes/restores.js';
 import { serviceRoutes } from './routes/services.js';
+import { triggerRoutes } from './routes/triggers.js';
 import { verificationRoutes } from './routes/verifications.js';
 
 /** Options of {@link createApiServer}. */
@@ -54,6 +57,8 @@ export interface ApiServerOptions {
   quotas?: { plans: number; checkpoints: number };
   /** Where plans live (see {@link openDatabase}); without it, plans are not served. */
   database?: OpenDatabase;
+  /** Limits of time triggers (`min_interval`, windows, `time_format`; default Karbor's). */
+  timeTriggers?: TimeTriggerOptions;
 }
 
 /**
@@ -229,7 +234,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     };
   });
   providerRoutes(app, options.providers);
-  operationEngineRoutes(app);
+  operationEngineRoutes(app, { triggers: options.database === undefined });
   protectableRoutes(app, options.providers, logger);
   if (options.database !== undefined) {
     const plans = new PlanStore(options.database.db, options.database.dialect);
@@ -281,6 +286,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       logger,
     );
     serviceRoutes(app, services);
+    // No scheduled operation can exist yet (their create answers 503), so none uses a trigger.
+    triggerRoutes(
+      app,
+      new TriggerStore(options.database.db),
+      options.timeTriggers ?? KARBOR_TIME_TRIGGER_OPTIONS,
+      async () => false,
+    );
     quotaRoutes(app, quotas, async (projectId) => ({
       plans: await plans.count(projectId),
       checkpoints: await checkpointsInUse(projectId),

@@ -150,6 +150,30 @@ describe('python-karborclient against hoard serve (noauth)', () => {
     expect(after).not.toContain(id);
   });
 
+  it('trigger-create, trigger-list, trigger-show, trigger-update, trigger-delete', () => {
+    const created = karbor([
+      'trigger-create',
+      'hourly',
+      'time',
+      'format=crontab,pattern=0 * * * *,window=900',
+    ]);
+    expect(created.code, created.err).toBe(0);
+    const id = /\|\s*id\s*\|\s*([0-9a-f-]{36})/.exec(created.out)?.[1];
+    expect(id, created.out).toBeDefined();
+    expect(created.out).toContain('0 * * * *');
+    expect(karbor(['trigger-list']).out).toMatch(new RegExp(`${id}\\s*\\|\\s*hourly\\s*\\|\\s*time`));
+    expect(karbor(['trigger-list'], 'other').out).not.toContain(id!);
+    const renamed = karbor(['trigger-update', id!, '--name', 'every hour']);
+    expect(renamed.code, renamed.err).toBe(0);
+    expect(karbor(['trigger-show', id!]).out).toMatch(/name\s*\|\s*every hour/);
+    const tooOften = karbor(['trigger-create', 'often', 'time', 'format=crontab,pattern=*/5 * * * *']);
+    expect(tooOften.code).not.toBe(0);
+    expect(tooOften.err).toContain('The interval of two adjacent time points is less than 3600 (HTTP 400)');
+    const deleted = karbor(['trigger-delete', id!]);
+    expect(deleted.code, deleted.err).toBe(0);
+    expect(karbor(['trigger-list']).out).not.toContain(id!);
+  });
+
   it("gets Karbor's errors: an unknown provider, an unknown type, another project's URL", () => {
     const missing = karbor(['provider-show', '00000000-0000-0000-0000-000000000000']);
     expect(missing.code).not.toBe(0);

@@ -99,6 +99,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeResult> {
       database,
       bodyLimit: config.maxRequestBodySize,
       quotas: config.quotas,
+      timeTriggers: config.timeTriggers,
       logger: options.logger ?? silentLogger,
     });
   } catch (error) {

@@ -105,6 +105,28 @@ describe('readServerConfig (hoard.conf)', () => {
     await expect(readServerConfig(garbage)).rejects.toMatchObject({ code: 'SERVER_CONFIG_INVALID', line: 2 });
   });
 
+  it("reads the time-trigger limits, with Karbor's check of them at start", async () => {
+    const devstack = await conf(
+      '[DEFAULT]\nmin_interval = 60\nmin_window_time = 20\nmax_window_time = 30\ntime_format = crontab\n',
+    );
+    expect((await readServerConfig(devstack)).timeTriggers).toEqual({
+      minIntervalSeconds: 60,
+      minWindowSeconds: 20,
+      maxWindowSeconds: 30,
+      defaultFormat: 'crontab',
+    });
+    expect((await readServerConfig(await conf('[DEFAULT]\n'))).timeTriggers).toMatchObject({
+      minIntervalSeconds: 3600,
+      defaultFormat: 'calendar',
+    });
+    const tight = await conf('[DEFAULT]\nmin_interval = 60\n');
+    await expect(readServerConfig(tight)).rejects.toMatchObject({ code: 'SERVER_CONFIG_INVALID', line: 2 });
+    await expect(readServerConfig(tight)).rejects.toThrow(/max_window_time \* 2 <= min_interval/);
+    await expect(readServerConfig(await conf('[DEFAULT]\ntime_format = ical\n'))).rejects.toThrow(
+      /expected calendar or crontab/,
+    );
+  });
+
   it('warns of unknown options with their line', async () => {
     const file = await conf('[DEFAULT]\nosapi_karbor_listen_prot = 1\n');
     expect((await readServerConfig(file)).warnings).toEqual([

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { HoardError } from '@hoard/core';
 import { type IniEntry, type IniSection, parseIni } from '@hoard/core/host';
 import type { KeystoneAuthTokenOptions } from '../auth/keystone.js';
+import { KARBOR_TIME_TRIGGER_OPTIONS, type TimeTriggerOptions } from '../engine/timeTrigger.js';
 
 /** `hoard serve`'s settings: `hoard.conf`, or the embedded defaults without one. */
 export interface ServerConfig {
@@ -24,6 +25,8 @@ export interface ServerConfig {
   maxRequestBodySize: number;
   /** `quota_plans` (default 50) and `quota_checkpoints` (default -1, unlimited). */
   quotas: { plans: number; checkpoints: number };
+  /** `min_interval`, `min_window_time`, `max_window_time` (seconds) and `time_format`, Karbor's defaults. */
+  timeTriggers: TimeTriggerOptions;
   /** Options that were ignored, each with its file and line. */
   warnings: string[];
 }
@@ -41,6 +44,7 @@ export function defaultServerConfig(baseDir = process.cwd()): ServerConfig {
     providerDir: path.join(baseDir, 'providers.d'),
     maxRequestBodySize: 1024 * 1024,
     quotas: { ...DEFAULT_QUOTAS },
+    timeTriggers: { ...KARBOR_TIME_TRIGGER_OPTIONS },
     warnings: [],
   };
 }
@@ -95,6 +99,8 @@ export async function readServerConfig(file: string): Promise<ServerConfig> {
     return value;
   };
   let strategy = 'noauth' as 'noauth' | 'keystone';
+  /** The first time-trigger option given (the check of them all names it). */
+  let windowEntry: IniEntry | undefined;
   const keystone: Record<string, IniEntry> = {};
   const known: Record<string, Record<string, (entry: IniEntry) => void>> = {
     DEFAULT: {
@@ -119,6 +125,24 @@ export async function readServerConfig(file: string): Promise<ServerConfig> {
       },
       quota_checkpoints: (e) => {
         config.quotas.checkpoints = integer(e, 'DEFAULT', -1);
+      },
+      min_interval: (e) => {
+        config.timeTriggers.minIntervalSeconds = integer(e, 'DEFAULT', 1);
+        windowEntry ??= e;
+      },
+      min_window_time: (e) => {
+        config.timeTriggers.minWindowSeconds = integer(e, 'DEFAULT', 0);
+        windowEntry ??= e;
+      },
+      max_window_time: (e) => {
+        config.timeTriggers.maxWindowSeconds = integer(e, 'DEFAULT', 1);
+        windowEntry ??= e;
+      },
+      time_format: (e) => {
+        const value = e.value.trim();
+        if (value !== 'calendar' && value !== 'crontab')
+          throw bad(e, 'DEFAULT', `expected calendar or crontab, got ${JSON.stringify(value)}`);
+        config.timeTriggers.defaultFormat = value;
       },
     },
     database: {
@@ -170,6 +194,20 @@ export async function readServerConfig(file: string): Promise<ServerConfig> {
         );
     }
   }
+  // Karbor's start-up check (`timetrigger/utils.py::check_configuration`).
+  const limits = config.timeTriggers;
+  if (
+    windowEntry !== undefined &&
+    !(
+      limits.minWindowSeconds < limits.maxWindowSeconds &&
+      limits.maxWindowSeconds * 2 <= limits.minIntervalSeconds
+    )
+  )
+    throw bad(
+      windowEntry,
+      'DEFAULT',
+      `time triggers need min_window_time < max_window_time and max_window_time * 2 <= min_interval (got ${limits.minWindowSeconds}, ${limits.maxWindowSeconds}, ${limits.minIntervalSeconds})`,
+    );
   if (strategy === 'keystone')
     config.auth = { strategy, keystone: keystoneOptions(file, sections, keystone) };
   if (config.policyFile === undefined) {

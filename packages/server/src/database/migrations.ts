@@ -148,6 +148,41 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('plan_versions').execute();
     },
   },
+  '0007_triggers': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('triggers')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('properties', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(32)')
+        .execute();
+      await db.schema
+        .createIndex('triggers_project_created')
+        .on('triggers')
+        .columns(['project_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createTable('trigger_executions')
+        .addColumn('trigger_id', 'varchar(36)', (c) =>
+          c.primaryKey().references('triggers.id').onDelete('cascade'),
+        )
+        .addColumn('execution_time', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('trigger_executions_time')
+        .on('trigger_executions')
+        .column('execution_time')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('trigger_executions').execute();
+      await db.schema.dropTable('triggers').execute();
+    },
+  },
 };
 
 /** Applies every migration not applied yet, in one lock (two servers starting at once are safe). */

@@ -102,6 +102,28 @@ export interface PlanVersionsTable {
   version: number | string;
 }
 
+/** Karbor's `triggers`: a time trigger of a project, its `properties` as given (JSON of strings). */
+export interface TriggersTable {
+  id: string;
+  name: string;
+  project_id: string;
+  type: string;
+  /** JSON: `format`, `pattern`, `start_time`, optional `end_time`, `window`, `timezone`. */
+  properties: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/**
+ * Karbor's `trigger_executions`: each trigger's next fire (one row a trigger). The engine takes a
+ * fire by moving its time on with a compare-and-swap, so one server runs each fire.
+ */
+export interface TriggerExecutionsTable {
+  trigger_id: string;
+  /** ISO 8601 UTC (sorts as it reads). */
+  execution_time: string;
+}
+
 /** The database, as Kysely sees it. */
 export interface Database {
   plans: PlansTable;
@@ -113,4 +135,6 @@ export interface Database {
   services: ServicesTable;
   running_checkpoint_operations: RunningCheckpointOperationsTable;
   plan_versions: PlanVersionsTable;
+  triggers: TriggersTable;
+  trigger_executions: TriggerExecutionsTable;
 }

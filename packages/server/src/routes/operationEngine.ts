@@ -3,8 +3,8 @@ import { ApiFault } from '../faults.js';
 import { isUuidLike } from '../listing.js';
 
 /**
- * Triggers, scheduled operations and operation logs, routed with Karbor's shapes before the
- * operation engine exists (issue 11 brings it): lists are empty, a uuid-like id is not found, a
+ * Scheduled operations and operation logs (and triggers, on a server without a database), routed
+ * with Karbor's shapes before the operation engine runs them (issue 11 brings it): lists are empty, a uuid-like id is not found, a
  * malformed one is 400 with Karbor's text, and a create whose body passes Karbor's schema is 503
  * saying why (a malformed one is 400). The client gets
  * Karbor's answers for all of them, never a 404 for the route itself.
@@ -67,7 +67,7 @@ const CREATE_SCHEMAS = {
   },
 } as const;
 
-export function operationEngineRoutes(app: FastifyInstance): void {
+export function operationEngineRoutes(app: FastifyInstance, stubs: { triggers: boolean }): void {
   const collections = [
     {
       path: 'triggers',
@@ -92,6 +92,7 @@ export function operationEngineRoutes(app: FastifyInstance): void {
     },
   ] as const;
   for (const c of collections) {
+    if (c.path === 'triggers' && !stubs.triggers) continue; // served by routes/triggers.ts
     const notFound = (params: unknown) => {
       const id = (params as Record<string, string>)[c.param]!;
       if (!isUuidLike(id)) throw new ApiFault(400, c.invalid);

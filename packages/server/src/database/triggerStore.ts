@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { type Kysely, type SqlBool, sql } from 'kysely';
+import { afterMarker, type SortOrder, withTieBreakers } from './keyset.js';
+import type { Database, TriggersTable } from './schema.js';
+
+/** A trigger as stored: Karbor's view (`id, name, type, properties`, every property a string) and its project. */
+export interface TriggerRecord {
+  id: string;
+  name: string;
+  type: string;
+  properties: Record<string, string>;
+  project_id: string;
+  created_at: string;
+}
+
+export const TRIGGER_SORT_KEYS = ['id', 'name', 'type', 'created_at'] as const;
+export type TriggerSortKey = (typeof TRIGGER_SORT_KEYS)[number];
+
+const recordOf = (row: TriggersTable): TriggerRecord => ({
+  id: row.id,
+  name: row.name,
+  type: row.type,
+  properties: JSON.parse(row.properties) as Record<string, string>,
+  project_id: row.project_id,
+  created_at: row.created_at,
+});
+
+/** `column` contains `text` (Karbor matched a regular expression; a database-neutral `like` here). */
+function contains(column: 'name' | 'properties', text: string) {
+  const pattern = `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+  return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '!'`;
+}
+
+/** Triggers and their next fires in the database (Karbor's `triggers` and `trigger_executions`). */
+export class TriggerStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Creates a trigger with its first fire, in one transaction. */
+  async create(
+    trigger: { name: string; type: string; projectId: string; properties: Record<string, string> },
+    firstFire: Date,
+  ): Promise<TriggerRecord> {
+    const row: TriggersTable = {
+      id: randomUUID(),
+      name: trigger.name,
+      type: trigger.type,
+      project_id: trigger.projectId,
+      properties: JSON.stringify(trigger.properties),
+      created_at: new Date().toISOString(),
+      updated_at: null,
+    };
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('triggers').values(row).execute();
+      await tx
+        .insertInto('trigger_executions')
+        .values({ trigger_id: row.id, execution_time: firstFire.toISOString() })
+        .execute();
+    });
+    return recordOf(row);
+  }
+
+  /** The trigger `id` (in `projectId`, when given). */
+  async get(id: string, projectId?: string): Promise<TriggerRecord | undefined> {
+    let query = this.db.selectFrom('triggers').selectAll().where('id', '=', id);
+    if (projectId !== undefined) query = query.where('project_id', '=', projectId);
+    const row = await query.executeTakeFirst();
+    return row === undefined ? undefined : recordOf(row);
+  }
+
+  /** Its next fire, if it has one left. */
+  async nextFire(id: string): Promise<Date | undefined> {
+    const row = await this.db
+      .selectFrom('trigger_executions')
+      .select('execution_time')
+      .where('trigger_id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? undefined : new Date(row.execution_time);
+  }
+
+  /** A page of triggers, or `undefined` when the marker is not a visible trigger. */
+  async list(options: {
+    projectId?: string;
+    filters: { name?: string; type?: string; properties?: string };
+    sort: SortOrder<TriggerSortKey>;
+    limit: number;
+    marker?: string;
+  }): Promise<TriggerRecord[] | undefined> {
+    const sort = withTieBreakers(options.sort);
+    let query = this.db.selectFrom('triggers').selectAll();
+    if (options.projectId !== undefined) query = query.where('project_id', '=', options.projectId);
+    const { name, type, properties } = options.filters;
+    if (type !== undefined) query = query.where('type', '=', type);
+    if (name !== undefined) query = query.where(contains('name', name));
+    if (properties !== undefined) query = query.where(contains('properties', properties));
+    if (options.marker !== undefined) {
+      const marker = await this.db
+        .selectFrom('triggers')
+        .selectAll()
+        .where('id', '=', options.marker)
+        .$if(options.projectId !== undefined, (q) => q.where('project_id', '=', options.projectId!))
+        .executeTakeFirst();
+      if (marker === undefined) return undefined;
+      query = query.where((eb) =>
+        afterMarker(sort, marker, eb, (key, op, value) => eb(key, op, value as string)),
+      );
+    }
+    for (const s of sort) query = query.orderBy(s.key, s.dir);
+    return (await query.limit(options.limit).execute()).map(recordOf);
+  }
+
+  /**
+   * Renames a trigger and/or replaces its properties; with new properties, its next fire is
+   * replaced in the same transaction (none: `null`, the trigger has no fire left).
+   */
+  async update(
+    id: string,
+    changes: { name?: string; properties?: Record<string, string>; nextFire?: Date | null },
+  ): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('triggers')
+        .set({
+          updated_at: new Date().toISOString(),
+          ...(changes.name !== undefined ? { name: changes.name } : {}),
+          ...(changes.properties !== undefined ? { properties: JSON.stringify(changes.properties) } : {}),
+        })
+        .where('id', '=', id)
+        .execute();
+      if (changes.nextFire !== undefined) {
+        await tx.deleteFrom('trigger_executions').where('trigger_id', '=', id).execute();
+        if (changes.nextFire !== null)
+          await tx
+            .insertInto('trigger_executions')
+            .values({ trigger_id: id, execution_time: changes.nextFire.toISOString() })
+            .execute();
+      }
+    });
+  }
+
+  /** Deletes a trigger and its next fire. */
+  async delete(id: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('trigger_executions').where('trigger_id', '=', id).execute();
+      await tx.deleteFrom('triggers').where('id', '=', id).execute();
+    });
+  }
+}
