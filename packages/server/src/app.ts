@@ -9,12 +9,15 @@ import { Policy } from './auth/policy.js';
 import { ROUTE_POLICIES } from './auth/routePolicies.js';
 import { DEFAULT_QUOTAS } from './config/serverConfig.js';
 import type { OpenDatabase } from './database/openDatabase.js';
+import { OperationLogStore } from './database/operationLogStore.js';
 import { OperationRecordStore } from './database/operationRecordStore.js';
 import { PlanStore } from './database/planStore.js';
 import { QuotaStore } from './database/quotaStore.js';
 import { RunningOperationStore } from './database/runningOperationStore.js';
+import { ScheduledOperationStore } from './database/scheduledOperationStore.js';
 import { ServiceStore } from './database/serviceStore.js';
 import { TriggerStore } from './database/triggerStore.js';
+import { OperationEngine } from './engine/operationEngine.js';
 import { KARBOR_TIME_TRIGGER_OPTIONS, type TimeTriggerOptions } from './engine/timeTrigger.js';
 import { ApiFault, faultBody } from './faults.js';
 import { recordInterruptedOperations } from './interruptedOperations.js';
@@ -33,6 +36,7 @@ import { protectableRoutes } from './routes/protectables.js';
 import { providerRoutes } from './routes/providers.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { restoreRoutes } from './routes/restores.js';
+import { scheduledOperationRoutes } from './routes/scheduledOperations.js';
 import { serviceRoutes } from './routes/services.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { verificationRoutes } from './routes/verifications.js';
@@ -59,6 +63,17 @@ export interface ApiServerOptions {
   database?: OpenDatabase;
   /** Limits of time triggers (`min_interval`, windows, `time_format`; default Karbor's). */
   timeTriggers?: TimeTriggerOptions;
+  /**
+   * The operation engine (with a database): `trigger_poll_interval` (default 15 s), a clock for
+   * tests, and whether it runs in this process (default true).
+   */
+  engine?: {
+    pollIntervalMs?: number;
+    now?: () => Date;
+    run?: boolean;
+    /** Called with the engine once made (tests drive its polls). */
+    onEngine?: (engine: { poll(): Promise<void> }) => void;
+  };
 }
 
 /**
@@ -234,7 +249,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     };
   });
   providerRoutes(app, options.providers);
-  operationEngineRoutes(app, { triggers: options.database === undefined });
+  if (options.database === undefined) operationEngineRoutes(app);
   protectableRoutes(app, options.providers, logger);
   if (options.database !== undefined) {
     const plans = new PlanStore(options.database.db, options.database.dialect);
@@ -245,9 +260,12 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     // `error`, reason `cancelled`, and can be resumed or deleted) and waits for them to stop.
     const running = new Set<Promise<unknown>>();
     const shutdown = new AbortController();
+    let engine: OperationEngine | undefined;
     app.addHook('onClose', async () => {
+      await engine?.stop();
       shutdown.abort();
       await Promise.allSettled([...running]);
+      await engine?.retire();
     });
     /** Runs an operation after the answer; the server waits for it (or cancels it) on close. */
     const inBackground = (work: Promise<unknown>) => {
@@ -271,7 +289,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     inBackground(
       recordInterruptedOperations(runningOperations, options.providers, serviceOf, shutdown.signal, logger),
     );
-    checkpointRoutes(
+    const checkpointOperations = checkpointRoutes(
       app,
       options.providers,
       plans,
@@ -286,13 +304,32 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       logger,
     );
     serviceRoutes(app, services);
-    // No scheduled operation can exist yet (their create answers 503), so none uses a trigger.
-    triggerRoutes(
-      app,
-      new TriggerStore(options.database.db),
-      options.timeTriggers ?? KARBOR_TIME_TRIGGER_OPTIONS,
-      async () => false,
-    );
+    const triggers = new TriggerStore(options.database.db);
+    const scheduledOperations = new ScheduledOperationStore(options.database.db);
+    const operationLogs = new OperationLogStore(options.database.db);
+    const timeTriggers = options.timeTriggers ?? KARBOR_TIME_TRIGGER_OPTIONS;
+    triggerRoutes(app, triggers, timeTriggers, (id) => scheduledOperations.usesTrigger(id));
+    scheduledOperationRoutes(app, scheduledOperations, triggers, plans, options.providers, operationLogs);
+    if (options.engine?.run !== false) {
+      engine = new OperationEngine({
+        triggers,
+        operations: scheduledOperations,
+        logs: operationLogs,
+        plans,
+        providers: options.providers,
+        checkpoints: checkpointOperations,
+        serviceOf,
+        timeTriggers,
+        ...(options.engine?.pollIntervalMs !== undefined
+          ? { pollIntervalMs: options.engine.pollIntervalMs }
+          : {}),
+        ...(options.engine?.now !== undefined ? { now: options.engine.now } : {}),
+        inBackground,
+        logger,
+      });
+      options.engine?.onEngine?.(engine);
+      app.addHook('onReady', async () => engine!.start());
+    }
     quotaRoutes(app, quotas, async (projectId) => ({
       plans: await plans.count(projectId),
       checkpoints: await checkpointsInUse(projectId),

@@ -100,6 +100,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeResult> {
       bodyLimit: config.maxRequestBodySize,
       quotas: config.quotas,
       timeTriggers: config.timeTriggers,
+      engine: { pollIntervalMs: config.triggerPollIntervalSeconds * 1000 },
       logger: options.logger ?? silentLogger,
     });
   } catch (error) {

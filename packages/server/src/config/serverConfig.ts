@@ -27,6 +27,8 @@ export interface ServerConfig {
   quotas: { plans: number; checkpoints: number };
   /** `min_interval`, `min_window_time`, `max_window_time` (seconds) and `time_format`, Karbor's defaults. */
   timeTriggers: TimeTriggerOptions;
+  /** `trigger_poll_interval` (default 15 s): how often the operation engine looks for due fires. */
+  triggerPollIntervalSeconds: number;
   /** Options that were ignored, each with its file and line. */
   warnings: string[];
 }
@@ -45,6 +47,7 @@ export function defaultServerConfig(baseDir = process.cwd()): ServerConfig {
     maxRequestBodySize: 1024 * 1024,
     quotas: { ...DEFAULT_QUOTAS },
     timeTriggers: { ...KARBOR_TIME_TRIGGER_OPTIONS },
+    triggerPollIntervalSeconds: 15,
     warnings: [],
   };
 }
@@ -137,6 +140,9 @@ export async function readServerConfig(file: string): Promise<ServerConfig> {
       max_window_time: (e) => {
         config.timeTriggers.maxWindowSeconds = integer(e, 'DEFAULT', 1);
         windowEntry ??= e;
+      },
+      trigger_poll_interval: (e) => {
+        config.triggerPollIntervalSeconds = integer(e, 'DEFAULT', 1, 3600);
       },
       time_format: (e) => {
         const value = e.value.trim();

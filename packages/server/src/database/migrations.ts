@@ -183,6 +183,75 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('triggers').execute();
     },
   },
+  '0008_scheduled_operations': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('scheduled_operations')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('description', 'varchar(255)')
+        .addColumn('operation_type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(255)', (c) => c.notNull())
+        .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+        .addColumn('trigger_id', 'varchar(36)', (c) => c.notNull().references('triggers.id'))
+        .addColumn('operation_definition', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(32)')
+        .execute();
+      await db.schema
+        .createIndex('scheduled_operations_trigger')
+        .on('scheduled_operations')
+        .column('trigger_id')
+        .execute();
+      await db.schema
+        .createIndex('scheduled_operations_project_created')
+        .on('scheduled_operations')
+        .columns(['project_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createTable('operation_logs')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+        .addColumn('operation_type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('checkpoint_id', 'varchar(36)')
+        .addColumn('plan_id', 'varchar(36)')
+        .addColumn('provider_id', 'varchar(255)')
+        .addColumn('restore_id', 'varchar(36)')
+        .addColumn('scheduled_operation_id', 'varchar(36)')
+        .addColumn('status', 'varchar(64)', (c) => c.notNull())
+        .addColumn('expect_start_time', 'varchar(32)')
+        .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('ended_at', 'varchar(32)')
+        .addColumn('error_info', 'text')
+        .addColumn('extra_info', 'text')
+        .addColumn('instance', 'varchar(36)')
+        .execute();
+      await db.schema
+        .createIndex('operation_logs_project_started')
+        .on('operation_logs')
+        .columns(['project_id', 'started_at'])
+        .execute();
+      await db.schema
+        .createIndex('operation_logs_scheduled')
+        .on('operation_logs')
+        .column('scheduled_operation_id')
+        .execute();
+      await db.schema.createIndex('operation_logs_status').on('operation_logs').column('status').execute();
+      await db.schema
+        .createTable('engine_instances')
+        .addColumn('instance', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('host', 'varchar(255)', (c) => c.notNull())
+        .addColumn('pid', 'integer', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('engine_instances').execute();
+      await db.schema.dropTable('operation_logs').execute();
+      await db.schema.dropTable('scheduled_operations').execute();
+    },
+  },
 };
 
 /** Applies every migration not applied yet, in one lock (two servers starting at once are safe). */

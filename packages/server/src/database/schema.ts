@@ -124,6 +124,57 @@ export interface TriggerExecutionsTable {
   execution_time: string;
 }
 
+/** Karbor's `scheduled_operations`: what to run on each fire of a trigger. */
+export interface ScheduledOperationsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  /** `protect` or `retention_protect`. */
+  operation_type: string;
+  user_id: string;
+  project_id: string;
+  trigger_id: string;
+  /** JSON of strings: `provider_id`, `plan_id`, retention keys. */
+  operation_definition: string;
+  /** 0 or 1. */
+  enabled: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/**
+ * Karbor's `operation_logs` (its API's shape), written by the operation engine for every fire it
+ * runs, skips or fails and every checkpoint retention deletes; `instance` is the engine that runs
+ * it while `in_progress` (another one fails it with a reason if that engine stops).
+ */
+export interface OperationLogsTable {
+  id: string;
+  project_id: string;
+  operation_type: string;
+  checkpoint_id: string | null;
+  plan_id: string | null;
+  provider_id: string | null;
+  restore_id: string | null;
+  scheduled_operation_id: string | null;
+  status: string;
+  /** When the fire was due (ISO 8601), for a run of a scheduled operation. */
+  expect_start_time: string | null;
+  started_at: string;
+  ended_at: string | null;
+  error_info: string | null;
+  /** JSON or null. */
+  extra_info: string | null;
+  instance: string | null;
+}
+
+/** Each running operation engine (one a `hoard serve` process) and when it last said it is alive. */
+export interface EngineInstancesTable {
+  instance: string;
+  host: string;
+  pid: number;
+  heartbeat_at: string;
+}
+
 /** The database, as Kysely sees it. */
 export interface Database {
   plans: PlansTable;
@@ -137,4 +188,7 @@ export interface Database {
   plan_versions: PlanVersionsTable;
   triggers: TriggersTable;
   trigger_executions: TriggerExecutionsTable;
+  scheduled_operations: ScheduledOperationsTable;
+  operation_logs: OperationLogsTable;
+  engine_instances: EngineInstancesTable;
 }

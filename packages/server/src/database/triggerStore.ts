@@ -137,6 +137,45 @@ export class TriggerStore {
     });
   }
 
+  /** Fires due by `now`, oldest first, with their triggers. */
+  async due(now: Date, limit: number): Promise<{ trigger: TriggerRecord; executionTime: string }[]> {
+    const rows = await this.db
+      .selectFrom('trigger_executions')
+      .innerJoin('triggers', 'triggers.id', 'trigger_executions.trigger_id')
+      .selectAll('triggers')
+      .select('trigger_executions.execution_time')
+      .where('trigger_executions.execution_time', '<=', now.toISOString())
+      .orderBy('trigger_executions.execution_time')
+      .limit(limit)
+      .execute();
+    return rows.map(({ execution_time, ...row }) => ({
+      trigger: recordOf(row),
+      executionTime: execution_time,
+    }));
+  }
+
+  /**
+   * Takes the fire of `triggerId` due at `executionTime`: moves its next fire on to `next` (or
+   * removes it, none left), only if no one did first. Karbor's compare-and-swap: of engines that
+   * race for one fire, exactly one gets `true`.
+   */
+  async takeFire(triggerId: string, executionTime: string, next: Date | undefined): Promise<boolean> {
+    const result =
+      next === undefined
+        ? await this.db
+            .deleteFrom('trigger_executions')
+            .where('trigger_id', '=', triggerId)
+            .where('execution_time', '=', executionTime)
+            .executeTakeFirst()
+        : await this.db
+            .updateTable('trigger_executions')
+            .set({ execution_time: next.toISOString() })
+            .where('trigger_id', '=', triggerId)
+            .where('execution_time', '=', executionTime)
+            .executeTakeFirst();
+    return Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows) === 1;
+  }
+
   /** Deletes a trigger and its next fire. */
   async delete(id: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {

@@ -178,6 +178,8 @@ export function parseTimeTrigger(
   properties: Record<string, unknown>,
   options: TimeTriggerOptions,
   now: Date,
+  /** `false` for a stored trigger: its fires are not checked again (it may have none left). */
+  checkFires = true,
 ): TimeTrigger {
   const format = properties['format'] ?? options.defaultFormat;
   if (format !== 'calendar' && format !== 'crontab')
@@ -213,13 +215,14 @@ export function parseTimeTrigger(
     return fire;
   };
   const fires: Date[] = [];
-  for (let at = now; fires.length < INTERVAL_CHECKED_FIRES; ) {
+  for (let at = now; checkFires && fires.length < INTERVAL_CHECKED_FIRES; ) {
     const fire = next(at);
     if (fire === undefined) break;
     fires.push(fire);
     at = fire;
   }
-  if (fires.length === 0) throw invalidInput('The trigger property is invalid: it has no time left to run');
+  if (checkFires && fires.length === 0)
+    throw invalidInput('The trigger property is invalid: it has no time left to run');
   for (let i = 1; i < fires.length; i++)
     if ((fires[i]!.getTime() - fires[i - 1]!.getTime()) / 1000 < options.minIntervalSeconds)
       throw invalidInput(

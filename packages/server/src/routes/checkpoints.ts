@@ -1,4 +1,4 @@
-import { isHoardError, type JsonObject, type Logger } from '@hoard/core';
+import { type Caller, isHoardError, type JsonObject, type Logger } from '@hoard/core';
 import {
   type CheckpointRecord,
   createProtectionService,
@@ -8,7 +8,7 @@ import {
 } from '@hoard/core/host';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import PQueue from 'p-queue';
-import type { PlanStore } from '../database/planStore.js';
+import type { PlanRecord, PlanStore } from '../database/planStore.js';
 import type { QuotaStore } from '../database/quotaStore.js';
 import type { RunningOperationStore } from '../database/runningOperationStore.js';
 import { ApiFault } from '../faults.js';
@@ -125,6 +125,21 @@ export interface RunningOperations {
   interrupted: Set<string>;
 }
 
+/** What the operation engine asks of the checkpoint routes: the API's own protect and delete. */
+export interface CheckpointOperations {
+  protectPlan(
+    plan: PlanRecord,
+    provider: Provider,
+    caller: Caller,
+    extraInfo: JsonObject,
+  ): Promise<{ id: string; createdAt: string; done: Promise<CheckpointRecord> }>;
+  deleteCheckpoint(
+    provider: Provider,
+    checkpointId: string,
+    caller: Caller,
+  ): Promise<{ done: Promise<unknown> }>;
+}
+
 /** The protection service of a provider (one each, made on first use). */
 export type ServiceOf = (provider: Provider) => Promise<ProtectionService>;
 
@@ -171,7 +186,7 @@ export function checkpointRoutes(
   progress: OperationProgress,
   running: RunningOperations,
   logger: Logger,
-): void {
+): CheckpointOperations {
   const view = (record: CheckpointRecord) => {
     const shown = { ...checkpointView(record), ...progress.of(record.id) };
     // This server's predecessor died protecting it: it is not protecting, whatever its lease says.
@@ -240,6 +255,68 @@ export function checkpointRoutes(
     return record;
   };
 
+  /**
+   * Starts a protect of `plan` with its parameters: answers once the checkpoint exists (its index
+   * entries written), the protect going on. The quota is checked first, in the project's lock.
+   * `done` settles when the protect ends.
+   */
+  const protectPlan = async (
+    plan: PlanRecord,
+    provider: Provider,
+    caller: Caller,
+    extraInfo: JsonObject,
+  ): Promise<{ id: string; createdAt: string; done: Promise<CheckpointRecord> }> => {
+    const service = await serviceOf(provider);
+    const resources = plan.resources.map((r) => ({ type: r.type, id: r.id, name: r.name }));
+    const protectionPlan = {
+      id: plan.id,
+      name: plan.name,
+      resources: plan.resources.map((r) => ({ ...r, extra_info: r.extra_info ?? null })) as JsonObject[],
+    };
+    const hostInfo = {
+      protection_plan: { ...protectionPlan, provider_id: provider.id },
+      extra_info: extraInfo,
+    };
+    // The count and the new checkpoint's index entries are one step per project.
+    return quotaLock.run(plan.project_id, async () => {
+      await checkQuota(quotas, plan.project_id, 'checkpoints', () => checkpointsInUse(plan.project_id));
+      return new Promise<{ id: string; createdAt: string; done: Promise<CheckpointRecord> }>(
+        (resolve, reject) => {
+          const tracked = progress.track();
+          // onCheckpointCreated runs after the first await of protect, so `protect` is set by then.
+          const protect: Promise<CheckpointRecord> = service.protect({
+            resources,
+            parameters: plan.parameters,
+            planId: plan.id,
+            projectId: plan.project_id,
+            hostInfo,
+            signal: shutdown,
+            caller,
+            onEvent: tracked.onEvent,
+            onCheckpointCreated: (checkpoint) => {
+              tracked.attach(checkpoint.id);
+              trackRun(provider, 'protect', checkpoint.id, protect);
+              resolve({ ...checkpoint, done: protect });
+            },
+          });
+          void protect.finally(tracked.done).catch(() => undefined);
+          protect.catch((error: unknown) =>
+            reject(new ApiFault(400, `Create checkpoint failed: ${messageOf(error)}`)),
+          );
+          inBackground(protect);
+        },
+      );
+    });
+  };
+
+  /** Starts the delete of a checkpoint; `done` settles when it ends. */
+  const deleteCheckpoint = async (provider: Provider, checkpointId: string, caller: Caller) => {
+    const deletion = (await serviceOf(provider)).deleteCheckpoint({ checkpointId, caller });
+    trackRun(provider, 'delete', checkpointId, deletion);
+    inBackground(deletion);
+    return { done: deletion };
+  };
+
   app.post(
     '/v1/:projectId/providers/:providerId/checkpoints',
     { schema: { body: createSchema } },
@@ -254,53 +331,20 @@ export function checkpointRoutes(
           400,
           'Invalid plan: The parameter provider_id is not the same as the value in the plan.',
         );
-      const service = await serviceOf(provider);
-      const resources = plan.resources.map((r) => ({ type: r.type, id: r.id, name: r.name }));
-      const protectionPlan = {
-        id: plan.id,
-        name: plan.name,
-        resources: plan.resources.map((r) => ({ ...r, extra_info: r.extra_info ?? null })) as JsonObject[],
-      };
       // Karbor stores {"created_by": "manual"} whatever the body says (its schema forbids the key
       // the controller reads); Hoard does the same, so that clients see what they saw.
-      const hostInfo = {
-        protection_plan: { ...protectionPlan, provider_id: provider.id },
-        extra_info: { created_by: 'manual' },
-      };
-      // The count and the new checkpoint's index entries are one step per project.
-      const created = await quotaLock.run(plan.project_id, async () => {
-        await checkQuota(quotas, plan.project_id, 'checkpoints', () => checkpointsInUse(plan.project_id));
-        return new Promise<{ id: string; createdAt: string }>((resolve, reject) => {
-          const tracked = progress.track();
-          // onCheckpointCreated runs after the first await of protect, so `protect` is set by then.
-          const protect: Promise<CheckpointRecord> = service.protect({
-            resources,
-            parameters: plan.parameters,
-            planId: plan.id,
-            projectId: plan.project_id,
-            hostInfo,
-            signal: shutdown,
-            caller: request.caller!,
-            onEvent: tracked.onEvent,
-            onCheckpointCreated: (checkpoint) => {
-              tracked.attach(checkpoint.id);
-              trackRun(provider, 'protect', checkpoint.id, protect);
-              resolve(checkpoint);
-            },
-          });
-          void protect.finally(tracked.done).catch(() => undefined);
-          protect.catch((error: unknown) =>
-            reject(new ApiFault(400, `Create checkpoint failed: ${messageOf(error)}`)),
-          );
-          inBackground(protect);
-        });
-      });
+      const extraInfo = { created_by: 'manual' };
+      const created = await protectPlan(plan, provider, request.caller!, extraInfo);
       return {
         checkpoint: {
           id: created.id,
           project_id: plan.project_id,
           status: 'protecting',
-          protection_plan: protectionPlan,
+          protection_plan: {
+            id: plan.id,
+            name: plan.name,
+            resources: plan.resources.map((r) => ({ ...r, extra_info: r.extra_info ?? null })),
+          },
           // Karbor answers null here, which makes `openstack data protection checkpoint create`
           // crash parsing it; Hoard answers the plan's resources as an unlinked graph.
           resource_graph: JSON.stringify([
@@ -310,7 +354,7 @@ export function checkpointRoutes(
             [],
           ]),
           created_at: created.createdAt.slice(0, 10),
-          extra_info: JSON.stringify(hostInfo.extra_info),
+          extra_info: JSON.stringify(extraInfo),
         },
       };
     },
@@ -394,10 +438,7 @@ export function checkpointRoutes(
         409,
         `Checkpoint ${record.id} is ${record.status}; it can be deleted once available or error.`,
       );
-    const service = await serviceOf(provider);
-    const deletion = service.deleteCheckpoint({ checkpointId: record.id, caller: request.caller! });
-    trackRun(provider, 'delete', record.id, deletion);
-    inBackground(deletion);
+    await deleteCheckpoint(provider, record.id, request.caller!);
     return {};
   });
 
@@ -425,4 +466,5 @@ export function checkpointRoutes(
       return {};
     },
   );
+  return { protectPlan, deleteCheckpoint };
 }

@@ -3,8 +3,8 @@ import { ApiFault } from '../faults.js';
 import { isUuidLike } from '../listing.js';
 
 /**
- * Scheduled operations and operation logs (and triggers, on a server without a database), routed
- * with Karbor's shapes before the operation engine runs them (issue 11 brings it): lists are empty, a uuid-like id is not found, a
+ * Triggers, scheduled operations and operation logs on a server without a database (the engine
+ * needs one), routed with Karbor's shapes: lists are empty, a uuid-like id is not found, a
  * malformed one is 400 with Karbor's text, and a create whose body passes Karbor's schema is 503
  * saying why (a malformed one is 400). The client gets
  * Karbor's answers for all of them, never a 404 for the route itself.
@@ -67,7 +67,7 @@ const CREATE_SCHEMAS = {
   },
 } as const;
 
-export function operationEngineRoutes(app: FastifyInstance, stubs: { triggers: boolean }): void {
+export function operationEngineRoutes(app: FastifyInstance): void {
   const collections = [
     {
       path: 'triggers',
@@ -92,7 +92,6 @@ export function operationEngineRoutes(app: FastifyInstance, stubs: { triggers: b
     },
   ] as const;
   for (const c of collections) {
-    if (c.path === 'triggers' && !stubs.triggers) continue; // served by routes/triggers.ts
     const notFound = (params: unknown) => {
       const id = (params as Record<string, string>)[c.param]!;
       if (!isUuidLike(id)) throw new ApiFault(400, c.invalid);
@@ -105,7 +104,7 @@ export function operationEngineRoutes(app: FastifyInstance, stubs: { triggers: b
     app.post(`/v1/:projectId/${c.path}`, { schema: { body: CREATE_SCHEMAS[c.path] } }, async () => {
       throw new ApiFault(
         503,
-        'The operation engine is not running in this Hoard server yet: triggers and scheduled operations cannot be created.',
+        'This Hoard server has no database, which the operation engine needs: triggers and scheduled operations cannot be created.',
       );
     });
     if (c.path === 'triggers')

@@ -183,6 +183,9 @@ export function planRouteTests(label: string, open: (scratch: string) => Promise
           payload: createBody(n),
         });
         ids.push(res.json<{ plan: { id: string } }>().plan.id);
+        // Newest first is by created_at (milliseconds), then by id: two plans made in one
+        // millisecond would list in id order, not in the order they were made.
+        await new Promise((r) => setTimeout(r, 3));
       }
       const seen: string[] = [];
       let url: string | undefined = '/v1/pages/plans?limit=2';

@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@hoard/core';
+import { type CheckpointRecord, messageOf, type Provider } from '@hoard/core/host';
+import type { OperationLogStore } from '../database/operationLogStore.js';
+import type { PlanStore } from '../database/planStore.js';
+import type {
+  ScheduledOperationRecord,
+  ScheduledOperationStore,
+} from '../database/scheduledOperationStore.js';
+import type { TriggerStore } from '../database/triggerStore.js';
+import type { CheckpointOperations, ServiceOf } from '../routes/checkpoints.js';
+import { checkpointsToDelete, retentionRuleOf } from './retention.js';
+import { parseTimeTrigger, type TimeTriggerOptions } from './timeTrigger.js';
+
+/** Options of {@link OperationEngine}. */
+export interface OperationEngineOptions {
+  triggers: TriggerStore;
+  operations: ScheduledOperationStore;
+  logs: OperationLogStore;
+  plans: PlanStore;
+  providers: readonly Provider[];
+  checkpoints: CheckpointOperations;
+  serviceOf: ServiceOf;
+  timeTriggers: TimeTriggerOptions;
+  /** Karbor's `trigger_poll_interval` (default 15 s). */
+  pollIntervalMs?: number;
+  /** The clock (a fake one in tests). */
+  now?: () => Date;
+  /** Runs a fire's operation after the poll; the server waits for it (or cancels it) on close. */
+  inBackground: (work: Promise<unknown>) => void;
+  logger: Logger;
+}
+
+/** Fires taken in one poll at most (the rest wait for the next poll). */
+const FIRES_A_POLL = 100;
+
+/**
+ * Karbor's operation engine, `multi_node` strategy: every engine (one a `hoard serve` process)
+ * polls `trigger_executions` for due fires and takes each with a compare-and-swap that moves it
+ * on to the trigger's next fire, so exactly one engine runs each fire, however many share the
+ * database. A fire still in its window runs its trigger's scheduled operations; one whose window
+ * passed (every engine was down) is logged `dropped_out_of_window` with the reason, and the
+ * trigger goes on from now. An engine says it is alive at each poll (`engine_instances`); the runs
+ * of an engine silent for three polls are failed with the reason by the others (and at start, by
+ * its successor), never left `in_progress`.
+ *
+ * Scheduled protects run with the service's identity, scoped to the operation's project (no
+ * user token outlives its request; trusts are not used).
+ */
+export class OperationEngine {
+  /** This engine's id in `engine_instances` and in the logs of the runs it owns. */
+  readonly instance = randomUUID();
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> = Promise.resolve();
+  private readonly running = new Map<string, Promise<void>>();
+  private stopped = false;
+  private readonly pollMs: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: OperationEngineOptions) {
+    this.pollMs = options.pollIntervalMs ?? 15_000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Starts polling (the first poll at once). */
+  start(): void {
+    const tick = () => {
+      this.polling = this.poll().catch((error: unknown) =>
+        this.options.logger.error('operation engine poll failed', { error: messageOf(error) }),
+      );
+    };
+    tick();
+    this.timer = setInterval(tick, this.pollMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Stops polling: no fire is taken after this. Runs under way go on (the server's close cancels
+   * their protects and waits for them through `inBackground`).
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.polling;
+  }
+
+  /** Says this engine is gone, once its runs have ended (their logs settled). */
+  async retire(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+    await this.options.logs.removeInstance(this.instance).catch(() => undefined);
+  }
+
+  /** One poll: say this engine is alive, fail the runs of stopped engines, take and run due fires. */
+  async poll(): Promise<void> {
+    const { logs, triggers, operations } = this.options;
+    const now = this.now();
+    await logs.heartbeat(this.instance, now);
+    for (const orphan of await logs.orphans(new Date(now.getTime() - 3 * this.pollMs))) {
+      if (orphan.instance === this.instance) continue;
+      const who = orphan.host !== null ? `${orphan.host} (pid ${orphan.pid})` : 'an engine that is gone';
+      if (
+        await logs.settleIfRunning(orphan.id, {
+          status: 'failed',
+          ended_at: now.toISOString(),
+          error_info: `the server running it stopped: ${who} stopped reporting; the checkpoint it was making, if any, is left to its lease (it reads error, abandoned)`,
+        })
+      )
+        this.options.logger.warn('failed the run of a stopped engine', { log: orphan.id });
+    }
+    for (const { trigger, executionTime } of await triggers.due(now, FIRES_A_POLL)) {
+      if (this.stopped) return;
+      const time = parseTimeTrigger(trigger.properties, this.options.timeTriggers, now, false);
+      const due = new Date(executionTime);
+      const windowEnd = new Date(due.getTime() + time.windowSeconds * 1000);
+      // Taken by this engine only if no other took it first.
+      if (!(await triggers.takeFire(trigger.id, executionTime, time.next(now)))) continue;
+      for (const operation of await operations.ofTrigger(trigger.id)) {
+        const base = {
+          project_id: operation.project_id,
+          scheduled_operation_id: operation.id,
+          plan_id: operation.operation_definition['plan_id'] ?? null,
+          provider_id: operation.operation_definition['provider_id'] ?? null,
+          restore_id: null,
+          checkpoint_id: null,
+          expect_start_time: due.toISOString(),
+          started_at: now.toISOString(),
+          instance: null,
+        };
+        if (now.getTime() > windowEnd.getTime()) {
+          await logs.add({
+            ...base,
+            operation_type: operation.operation_type,
+            status: 'dropped_out_of_window',
+            ended_at: now.toISOString(),
+            error_info: `skipped: the fire due at ${due.toISOString()} was taken at ${now.toISOString()}, after its window (${time.windowSeconds} s) ended; no server was running the engine then`,
+            extra_info: null,
+          });
+          continue;
+        }
+        if (this.running.has(operation.id)) {
+          await logs.add({
+            ...base,
+            operation_type: operation.operation_type,
+            status: 'skipped',
+            ended_at: now.toISOString(),
+            error_info: 'skipped: the run of the previous fire is still going on',
+            extra_info: null,
+          });
+          continue;
+        }
+        const run = this.run(operation, base).finally(() => this.running.delete(operation.id));
+        this.running.set(operation.id, run);
+        this.options.inBackground(run);
+      }
+    }
+  }
+
+  /** Runs one fire of a scheduled operation, its log `in_progress` until it ends. */
+  private async run(
+    operation: ScheduledOperationRecord,
+    base: Omit<
+      Parameters<OperationLogStore['add']>[0],
+      'operation_type' | 'status' | 'ended_at' | 'error_info' | 'extra_info'
+    >,
+  ): Promise<void> {
+    const { logs, plans, providers, checkpoints, serviceOf, logger } = this.options;
+    const logId = await logs.add({
+      ...base,
+      operation_type: operation.operation_type,
+      status: 'in_progress',
+      ended_at: null,
+      error_info: null,
+      extra_info: null,
+      instance: this.instance,
+    });
+    const end = (status: string, error?: string, extra?: Record<string, unknown>) =>
+      logs.settleIfRunning(logId, {
+        status,
+        ended_at: this.now().toISOString(),
+        error_info: error ?? null,
+        extra_info: extra === undefined ? null : JSON.stringify(extra),
+      });
+    try {
+      const planId = operation.operation_definition['plan_id']!;
+      const plan = await plans.get(planId, operation.project_id);
+      if (plan === undefined) return void (await end('failed', `plan ${planId} no longer exists`));
+      const provider = providers.find((p) => p.id === plan.provider_id);
+      if (provider === undefined)
+        return void (await end(
+          'failed',
+          `provider ${plan.provider_id} of plan ${planId} is not served here`,
+        ));
+      const caller = { projectId: operation.project_id, userId: operation.user_id };
+      const created = await checkpoints.protectPlan(plan, provider, caller, {
+        created_by: 'operation-engine',
+        trigger_id: operation.trigger_id,
+        scheduled_operation_id: operation.id,
+      });
+      await logs.update(logId, { checkpoint_id: created.id });
+      let record: CheckpointRecord;
+      try {
+        record = await created.done;
+      } catch (error) {
+        return void (await end(
+          'failed',
+          `the protect of checkpoint ${created.id} failed: ${messageOf(error)}`,
+        ));
+      }
+      if (record.status !== 'available')
+        return void (await end(
+          'failed',
+          `checkpoint ${created.id} ended ${record.status}${record.error ? `: ${record.error.message}` : record.reason ? ` (${record.reason})` : ''}`,
+        ));
+      if (operation.operation_type !== 'retention_protect') return void (await end('success'));
+      // Retention, once the new checkpoint is available (a failed protect deletes nothing).
+      const rule = retentionRuleOf(operation.operation_definition);
+      const service = await serviceOf(provider);
+      const all: CheckpointRecord[] = [];
+      for (let marker: string | undefined; ; ) {
+        const page = await service.listCheckpoints({
+          planId: plan.id,
+          limit: 1000,
+          ...(marker ? { marker } : {}),
+        });
+        all.push(...page.filter((c) => c.projectId === operation.project_id));
+        if (page.length < 1000) break;
+        marker = page[page.length - 1]!.id;
+      }
+      const doomed = checkpointsToDelete(all, rule, this.now());
+      const deleted: string[] = [];
+      const failed: string[] = [];
+      for (const { checkpoint, why } of doomed) {
+        const started = this.now().toISOString();
+        let status = 'deleted';
+        let error: string | null = null;
+        try {
+          const result = (await (
+            await checkpoints.deleteCheckpoint(provider, checkpoint.id, caller)
+          ).done) as {
+            status?: string;
+            error?: { message?: string };
+          };
+          status = result.status ?? 'deleted';
+          if (status !== 'deleted') error = result.error?.message ?? `ended ${status}`;
+        } catch (cause) {
+          status = 'error-deleting';
+          error = messageOf(cause);
+        }
+        (status === 'deleted' ? deleted : failed).push(checkpoint.id);
+        await logs.add({
+          ...base,
+          operation_type: 'delete',
+          checkpoint_id: checkpoint.id,
+          status,
+          started_at: started,
+          ended_at: this.now().toISOString(),
+          error_info: error,
+          extra_info: JSON.stringify({ deleted_by: 'retention', why, protect_log_id: logId }),
+          instance: null,
+        });
+      }
+      await end(
+        failed.length === 0 ? 'success' : 'failed',
+        failed.length === 0 ? undefined : `retention could not delete ${failed.join(', ')}`,
+        {
+          checkpoint_id: created.id,
+          retention_deleted: deleted,
+        },
+      );
+    } catch (error) {
+      logger.error('scheduled operation failed', { operation: operation.id, error: messageOf(error) });
+      await end('failed', messageOf(error)).catch(() => undefined);
+    }
+  }
+}
