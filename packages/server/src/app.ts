@@ -72,7 +72,7 @@ export interface ApiServerOptions {
     now?: () => Date;
     run?: boolean;
     /** Called with the engine once made (tests drive its polls). */
-    onEngine?: (engine: { poll(): Promise<void> }) => void;
+    onEngine?: (engine: { poll(): Promise<void>; settled(): Promise<void> }) => void;
   };
 }
 

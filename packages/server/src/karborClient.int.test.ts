@@ -174,6 +174,47 @@ describe('python-karborclient against hoard serve (noauth)', () => {
     expect(karbor(['trigger-list']).out).not.toContain(id!);
   });
 
+  it('scheduledoperation-create, -list, -show, -delete and operationlog-list', async () => {
+    const data = path.join(root, 'scheduled');
+    await mkdir(data, { recursive: true });
+    const plan = karbor([
+      'plan-create',
+      'scheduled',
+      PROVIDER_ID,
+      `${data}=Hoard::Local::Directory=scheduled`,
+    ]);
+    const planId = /\|\s*id\s*\|\s*([0-9a-f-]{36})/.exec(plan.out)![1]!;
+    const trigger = karbor([
+      'trigger-create',
+      'nightly',
+      'time',
+      'format=crontab,pattern=0 3 * * *,window=900',
+    ]);
+    const triggerId = /\|\s*id\s*\|\s*([0-9a-f-]{36})/.exec(trigger.out)![1]!;
+    const created = karbor([
+      'scheduledoperation-create',
+      'keep three',
+      'retention_protect',
+      triggerId,
+      `provider_id=${PROVIDER_ID},plan_id=${planId},max_backups=3`,
+    ]);
+    expect(created.code, created.err).toBe(0);
+    const id = /\|\s*id\s*\|\s*([0-9a-f-]{36})/.exec(created.out)![1]!;
+    expect(created.out).toContain('max_backups');
+    expect(karbor(['scheduledoperation-list']).out).toMatch(
+      new RegExp(`${id}\\s*\\|\\s*keep three\\s*\\|`), // the client shows id and name only
+    );
+    expect(karbor(['scheduledoperation-show', id]).out).toMatch(/enabled\s*\|\s*True/);
+    // The trigger is in use: Karbor's 424.
+    expect(karbor(['trigger-delete', triggerId]).code).not.toBe(0);
+    const logs = karbor(['operationlog-list']);
+    expect(logs.code, logs.err).toBe(0);
+    const deleted = karbor(['scheduledoperation-delete', id]);
+    expect(deleted.code, deleted.err).toBe(0);
+    expect(karbor(['scheduledoperation-list']).out).not.toContain(id);
+    expect(karbor(['trigger-delete', triggerId]).code).toBe(0);
+  });
+
   it("gets Karbor's errors: an unknown provider, an unknown type, another project's URL", () => {
     const missing = karbor(['provider-show', '00000000-0000-0000-0000-000000000000']);
     expect(missing.code).not.toBe(0);

@@ -59,6 +59,17 @@ export class OperationLogStore {
     return query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(options.limit).execute();
   }
 
+  /** Whether a run of scheduled operation `operationId` is `in_progress`. */
+  async isRunning(operationId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('operation_logs')
+      .select('id')
+      .where('scheduled_operation_id', '=', operationId)
+      .where('status', '=', 'in_progress')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Says that engine `instance` is alive (and registers it). */
   async heartbeat(instance: string, at: Date): Promise<void> {
     const updated = await this.db

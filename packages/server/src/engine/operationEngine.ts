@@ -84,6 +84,11 @@ export class OperationEngine {
     await this.polling;
   }
 
+  /** Resolves once the runs this engine has started have ended. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+
   /** Says this engine is gone, once its runs have ended (their logs settled). */
   async retire(): Promise<void> {
     await Promise.allSettled([...this.running.values()]);
@@ -137,7 +142,9 @@ export class OperationEngine {
           });
           continue;
         }
-        if (this.running.has(operation.id)) {
+        // One run of an operation at a time, across engines: a run still `in_progress` (its engine
+        // alive, or it would have been failed above) makes this fire a skip.
+        if (this.running.has(operation.id) || (await logs.isRunning(operation.id))) {
           await logs.add({
             ...base,
             operation_type: operation.operation_type,
