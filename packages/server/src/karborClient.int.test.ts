@@ -188,8 +188,10 @@ describe('python-karborclient against hoard serve (noauth)', () => {
       'trigger-create',
       'nightly',
       'time',
-      'format=crontab,pattern=0 3 * * *,window=900',
+      'format=crontab,pattern=0 3 * * *,window=900,timezone=Europe/Paris',
     ]);
+    expect(trigger.code, trigger.err).toBe(0);
+    expect(trigger.out).toContain('Europe/Paris');
     const triggerId = /\|\s*id\s*\|\s*([0-9a-f-]{36})/.exec(trigger.out)![1]!;
     const created = karbor([
       'scheduledoperation-create',

@@ -245,9 +245,15 @@ export function planRoutes(
       const hit = rendered.fresh(key, await plans.version(entry.scope));
       if (hit !== undefined) return json(reply, hit);
     }
-    // The version of the plan's project, read before the plan that is rendered.
-    const version = await plans.version((await visiblePlan(request, id)).project_id);
-    const plan = await visiblePlan(request, id);
+    // The version of the plan's project, read before the plan that is rendered: the caller's own
+    // project first (where a plan usually is); another project's (an admin's read) costs a second
+    // read of the plan, after its version.
+    let version = await plans.version(context.projectId);
+    let plan = await visiblePlan(request, id);
+    if (plan.project_id !== context.projectId) {
+      version = await plans.version(plan.project_id);
+      plan = await visiblePlan(request, id);
+    }
     const body = JSON.stringify({ plan: planView(plan) });
     rendered.set(key, plan.project_id, version, body);
     return json(reply, body);
