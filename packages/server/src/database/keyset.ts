@@ -1,4 +1,4 @@
-import type { Expression, SqlBool } from 'kysely';
+import { type Expression, type SqlBool, sql } from 'kysely';
 
 /** A list's order: keys with their directions. */
 export type SortOrder<K extends string> = { key: K; dir: 'asc' | 'desc' }[];
@@ -33,4 +33,14 @@ export function afterMarker<K extends string>(
       ]),
     ),
   );
+}
+
+/**
+ * `column` contains `text` (a list's name-like filters; Karbor matched a regular expression, a
+ * database-neutral `like` here, with `%`, `_` and `!` in the text matched as themselves). `!`
+ * escapes: a backslash would mean one thing to MySQL's string literals and another to SQLite's.
+ */
+export function contains(column: string, text: string): Expression<SqlBool> {
+  const pattern = `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+  return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '!'`;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '@hoard/core';
 import { type Kysely, type SqlBool, sql } from 'kysely';
-import { afterMarker, withTieBreakers } from './keyset.js';
+import { afterMarker, contains, withTieBreakers } from './keyset.js';
 import type { Database, PlansTable } from './schema.js';
 
 /** A plan's resource as Karbor shows it (`extra_info` only when not empty). */
@@ -241,13 +241,4 @@ async function insertResources(
       })),
     )
     .execute();
-}
-
-/**
- * `column` contains `text` (its `%` and `_` taken literally). `!` escapes: a backslash would mean
- * one thing to MySQL's string literals and another to SQLite's.
- */
-function contains(column: 'name' | 'description', text: string) {
-  const pattern = `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
-  return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '!'`;
 }

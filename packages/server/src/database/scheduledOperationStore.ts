@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, type SqlBool, sql } from 'kysely';
-import { afterMarker, type SortOrder, withTieBreakers } from './keyset.js';
+import type { Kysely } from 'kysely';
+import { afterMarker, contains, type SortOrder, withTieBreakers } from './keyset.js';
 import type { Database, ScheduledOperationsTable } from './schema.js';
 
 /** A scheduled operation as stored (Karbor's view plus its project, user and times). */
@@ -39,11 +39,6 @@ const recordOf = (row: ScheduledOperationsTable): ScheduledOperationRecord => ({
   user_id: row.user_id,
   created_at: row.created_at,
 });
-
-function contains(column: 'name' | 'operation_definition', text: string) {
-  const pattern = `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
-  return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '!'`;
-}
 
 /** Scheduled operations in the database (Karbor's `scheduled_operations`). */
 export class ScheduledOperationStore {

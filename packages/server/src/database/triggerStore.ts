@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, type SqlBool, sql } from 'kysely';
-import { afterMarker, type SortOrder, withTieBreakers } from './keyset.js';
+import type { Kysely } from 'kysely';
+import { afterMarker, contains, type SortOrder, withTieBreakers } from './keyset.js';
 import type { Database, TriggersTable } from './schema.js';
 
 /** A trigger as stored: Karbor's view (`id, name, type, properties`, every property a string) and its project. */
@@ -24,12 +24,6 @@ const recordOf = (row: TriggersTable): TriggerRecord => ({
   project_id: row.project_id,
   created_at: row.created_at,
 });
-
-/** `column` contains `text` (Karbor matched a regular expression; a database-neutral `like` here). */
-function contains(column: 'name' | 'properties', text: string) {
-  const pattern = `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
-  return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '!'`;
-}
 
 /** Triggers and their next fires in the database (Karbor's `triggers` and `trigger_executions`). */
 export class TriggerStore {

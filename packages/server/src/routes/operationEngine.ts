@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiFault } from '../faults.js';
 import { isUuidLike } from '../listing.js';
+import { SCHEDULED_OPERATION_CREATE_SCHEMA } from './scheduledOperations.js';
+import { TRIGGER_CREATE_SCHEMA } from './triggers.js';
 
 /**
  * Triggers, scheduled operations and operation logs on a server without a database (the engine
@@ -9,62 +11,10 @@ import { isUuidLike } from '../listing.js';
  * saying why (a malformed one is 400). The client gets
  * Karbor's answers for all of them, never a 404 for the route itself.
  */
-/** Karbor's create schemas (`karbor/api/schemas/triggers.py`, `scheduled_operations.py`). */
+/** The create schemas of the served routes, so a body is refused here as it would be there. */
 const CREATE_SCHEMAS = {
-  triggers: {
-    type: 'object',
-    required: ['trigger_info'],
-    additionalProperties: false,
-    properties: {
-      trigger_info: {
-        type: 'object',
-        required: ['name', 'type', 'properties'],
-        additionalProperties: false,
-        properties: {
-          name: { type: 'string', minLength: 1, maxLength: 255 },
-          type: { type: 'string', minLength: 1, maxLength: 255 },
-          properties: {
-            type: 'object',
-            required: ['format', 'pattern'],
-            additionalProperties: false,
-            properties: {
-              format: { type: 'string' },
-              pattern: { type: 'string' },
-              start_time: { type: 'string' },
-              end_time: { type: 'string' },
-              window: { type: ['integer', 'string'] },
-            },
-          },
-        },
-      },
-    },
-  },
-  scheduled_operations: {
-    type: 'object',
-    required: ['scheduled_operation'],
-    additionalProperties: false,
-    properties: {
-      scheduled_operation: {
-        type: 'object',
-        required: ['operation_type', 'trigger_id', 'operation_definition'],
-        additionalProperties: false,
-        properties: {
-          name: { type: ['string', 'null'], maxLength: 255 },
-          description: { type: ['string', 'null'], maxLength: 255 },
-          operation_type: { type: 'string', minLength: 1, maxLength: 255 },
-          trigger_id: { type: 'string', pattern: '^[0-9a-fA-F-]{32,36}$' },
-          operation_definition: {
-            type: 'object',
-            required: ['provider_id', 'plan_id'],
-            properties: {
-              provider_id: { type: 'string', pattern: '^[0-9a-fA-F-]{32,36}$' },
-              plan_id: { type: 'string', pattern: '^[0-9a-fA-F-]{32,36}$' },
-            },
-          },
-        },
-      },
-    },
-  },
+  triggers: TRIGGER_CREATE_SCHEMA,
+  scheduled_operations: SCHEDULED_OPERATION_CREATE_SCHEMA,
 } as const;
 
 export function operationEngineRoutes(app: FastifyInstance): void {

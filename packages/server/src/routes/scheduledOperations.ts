@@ -11,11 +11,12 @@ import type { TriggerStore } from '../database/triggerStore.js';
 import { retentionRuleOf } from '../engine/retention.js';
 import { ApiFault, invalidInput } from '../faults.js';
 import { allTenantsOf, filtersOf, isUuidLike, limitOf, linksOf, queryOf, sortOf } from '../listing.js';
+import { asStrings } from './triggers.js';
 
 const UUID = '^[0-9a-fA-F-]{32,36}$';
 
 /** Karbor's schema (`karbor/api/schemas/scheduled_operations.py`): extra definition keys allowed. */
-const createSchema = {
+export const SCHEDULED_OPERATION_CREATE_SCHEMA = {
   type: 'object',
   required: ['scheduled_operation'],
   additionalProperties: false,
@@ -93,43 +94,45 @@ export function scheduledOperationRoutes(
     return operation;
   };
 
-  app.post('/v1/:projectId/scheduled_operations', { schema: { body: createSchema } }, async (request) => {
-    const c = context(request);
-    const { scheduled_operation: given } = request.body as {
-      scheduled_operation: {
-        name?: string | null;
-        description?: string | null;
-        operation_type: string;
-        trigger_id: string;
-        operation_definition: Record<string, unknown>;
+  app.post(
+    '/v1/:projectId/scheduled_operations',
+    { schema: { body: SCHEDULED_OPERATION_CREATE_SCHEMA } },
+    async (request) => {
+      const c = context(request);
+      const { scheduled_operation: given } = request.body as {
+        scheduled_operation: {
+          name?: string | null;
+          description?: string | null;
+          operation_type: string;
+          trigger_id: string;
+          operation_definition: Record<string, unknown>;
+        };
       };
-    };
-    if (given.name === undefined || given.name === null || given.name.trim() === '')
-      throw new ApiFault(400, 'Operation name or type or definition is not provided.');
-    if (given.operation_type !== 'protect' && given.operation_type !== 'retention_protect')
-      throw invalidInput(`Invalid operation type: ${given.operation_type}`);
-    const trigger = await triggers.get(given.trigger_id);
-    if (trigger === undefined) throw new ApiFault(404, `Trigger ${given.trigger_id} could not be found.`);
-    if (trigger.project_id !== c.projectId) throw new ApiFault(400, 'Invalid trigger id provided.');
-    const definition = Object.fromEntries(
-      Object.entries(given.operation_definition).map(([k, v]) => [k, String(v)]),
-    );
-    const plan = await plans.get(definition['plan_id']!, c.projectId);
-    if (plan === undefined) throw invalidInput('Invalid operation definition, reason:Plan_id is invalid');
-    if (plan.provider_id !== definition['provider_id'] || !providers.some((p) => p.id === plan.provider_id))
-      throw invalidInput('Invalid operation definition, reason:Provider_id is conflict');
-    if (given.operation_type === 'retention_protect') retentionRuleOf(definition);
-    const created = await operations.create({
-      name: given.name,
-      description: given.description ?? null,
-      operationType: given.operation_type,
-      userId: c.userId,
-      projectId: c.projectId,
-      triggerId: trigger.id,
-      definition,
-    });
-    return { scheduled_operation: operationView(created) };
-  });
+      if (given.name === undefined || given.name === null || given.name.trim() === '')
+        throw new ApiFault(400, 'Operation name or type or definition is not provided.');
+      if (given.operation_type !== 'protect' && given.operation_type !== 'retention_protect')
+        throw invalidInput(`Invalid operation type: ${given.operation_type}`);
+      const trigger = await triggers.get(given.trigger_id);
+      if (trigger === undefined) throw new ApiFault(404, `Trigger ${given.trigger_id} could not be found.`);
+      if (trigger.project_id !== c.projectId) throw new ApiFault(400, 'Invalid trigger id provided.');
+      const definition = asStrings(given.operation_definition);
+      const plan = await plans.get(definition['plan_id']!, c.projectId);
+      if (plan === undefined) throw invalidInput('Invalid operation definition, reason:Plan_id is invalid');
+      if (plan.provider_id !== definition['provider_id'] || !providers.some((p) => p.id === plan.provider_id))
+        throw invalidInput('Invalid operation definition, reason:Provider_id is conflict');
+      if (given.operation_type === 'retention_protect') retentionRuleOf(definition);
+      const created = await operations.create({
+        name: given.name,
+        description: given.description ?? null,
+        operationType: given.operation_type,
+        userId: c.userId,
+        projectId: c.projectId,
+        triggerId: trigger.id,
+        definition,
+      });
+      return { scheduled_operation: operationView(created) };
+    },
+  );
 
   app.get('/v1/:projectId/scheduled_operations', async (request) => {
     const c = context(request);

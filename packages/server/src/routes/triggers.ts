@@ -18,7 +18,7 @@ const PROPERTIES_SCHEMA = {
   },
 } as const;
 
-const createSchema = {
+export const TRIGGER_CREATE_SCHEMA = {
   type: 'object',
   required: ['trigger_info'],
   additionalProperties: false,
@@ -62,7 +62,7 @@ const triggerView = (t: TriggerRecord) => ({
 });
 
 /** Every property a string, as Karbor's `DictOfStringsField` stores them. */
-const asStrings = (properties: Record<string, unknown>): Record<string, string> =>
+export const asStrings = (properties: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, String(v)]));
 
 /**
@@ -99,7 +99,7 @@ export function triggerRoutes(
     return { stored, firstFire: trigger.next(at) };
   };
 
-  app.post('/v1/:projectId/triggers', { schema: { body: createSchema } }, async (request) => {
+  app.post('/v1/:projectId/triggers', { schema: { body: TRIGGER_CREATE_SCHEMA } }, async (request) => {
     const { trigger_info: info } = request.body as {
       trigger_info: { name: string; type: string; properties: Record<string, unknown> };
     };
