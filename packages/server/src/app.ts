@@ -69,6 +69,8 @@ export interface ApiServerOptions {
    */
   engine?: {
     pollIntervalMs?: number;
+    /** `retained_operation_log_number`: the fires of each operation whose logs are kept (default 5). */
+    retainedLogs?: number;
     now?: () => Date;
     run?: boolean;
     /** Called with the engine once made (tests drive its polls). */
@@ -324,6 +326,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
           ? { pollIntervalMs: options.engine.pollIntervalMs }
           : {}),
         ...(options.engine?.now !== undefined ? { now: options.engine.now } : {}),
+        ...(options.engine?.retainedLogs !== undefined ? { retainedLogs: options.engine.retainedLogs } : {}),
         inBackground,
         logger,
       });

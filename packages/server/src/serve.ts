@@ -100,7 +100,10 @@ export async function serve(options: ServeOptions = {}): Promise<ServeResult> {
       bodyLimit: config.maxRequestBodySize,
       quotas: config.quotas,
       timeTriggers: config.timeTriggers,
-      engine: { pollIntervalMs: config.triggerPollIntervalSeconds * 1000 },
+      engine: {
+        pollIntervalMs: config.triggerPollIntervalSeconds * 1000,
+        retainedLogs: config.retainedOperationLogs,
+      },
       logger: options.logger ?? silentLogger,
     });
   } catch (error) {

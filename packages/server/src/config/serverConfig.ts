@@ -29,6 +29,8 @@ export interface ServerConfig {
   timeTriggers: TimeTriggerOptions;
   /** `trigger_poll_interval` (default 15 s): how often the operation engine looks for due fires. */
   triggerPollIntervalSeconds: number;
+  /** `retained_operation_log_number` (default 5): the fires of each scheduled operation whose logs are kept. */
+  retainedOperationLogs: number;
   /** Options that were ignored, each with its file and line. */
   warnings: string[];
 }
@@ -48,6 +50,7 @@ export function defaultServerConfig(baseDir = process.cwd()): ServerConfig {
     quotas: { ...DEFAULT_QUOTAS },
     timeTriggers: { ...KARBOR_TIME_TRIGGER_OPTIONS },
     triggerPollIntervalSeconds: 15,
+    retainedOperationLogs: 5,
     warnings: [],
   };
 }
@@ -143,6 +146,9 @@ export async function readServerConfig(file: string): Promise<ServerConfig> {
       },
       trigger_poll_interval: (e) => {
         config.triggerPollIntervalSeconds = integer(e, 'DEFAULT', 1, 3600);
+      },
+      retained_operation_log_number: (e) => {
+        config.retainedOperationLogs = integer(e, 'DEFAULT', 1, 1_000_000);
       },
       time_format: (e) => {
         const value = e.value.trim();

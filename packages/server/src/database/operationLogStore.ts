@@ -70,6 +70,43 @@ export class OperationLogStore {
     return row !== undefined;
   }
 
+  /**
+   * Keeps the logs of the newest `keep` fires of scheduled operation `operationId`, with the
+   * retention deletes that followed them (Karbor's `retained_operation_log_number`, its
+   * `destroy_oldest`); older ones go, except runs still `in_progress` and deletes that ended
+   * `error-deleting` (their checkpoint is still there, and someone must see why). Returns how
+   * many were removed.
+   */
+  async prune(operationId: string, keep: number): Promise<number> {
+    const oldestKept = await this.db
+      .selectFrom('operation_logs')
+      .select(['started_at', 'id'])
+      .where('scheduled_operation_id', '=', operationId)
+      .where('operation_type', '!=', 'delete')
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
+      .offset(Math.max(0, keep - 1))
+      .limit(1)
+      .executeTakeFirst();
+    if (oldestKept === undefined) return 0;
+    const result = await this.db
+      .deleteFrom('operation_logs')
+      .where('scheduled_operation_id', '=', operationId)
+      .where('status', 'not in', ['in_progress', 'error-deleting'])
+      .where((eb) =>
+        eb.or([
+          eb('started_at', '<', oldestKept.started_at),
+          eb.and([
+            eb('started_at', '=', oldestKept.started_at),
+            eb('id', '<', oldestKept.id),
+            eb('operation_type', '!=', 'delete'),
+          ]),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Says that engine `instance` is alive (and registers it). */
   async heartbeat(instance: string, at: Date): Promise<void> {
     const updated = await this.db

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '@hoard/core';
-import { type Kysely, type SqlBool, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterMarker, contains, withTieBreakers } from './keyset.js';
 import type { Database, PlansTable } from './schema.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterMarker, contains, type SortOrder, withTieBreakers } from './keyset.js';
-import type { Database, TriggersTable } from './schema.js';
+import type { Database, OperationLogsTable, TriggersTable } from './schema.js';
 
 /** A trigger as stored: Karbor's view (`id, name, type, properties`, every property a string) and its project. */
 export interface TriggerRecord {
@@ -150,24 +150,38 @@ export class TriggerStore {
 
   /**
    * Takes the fire of `triggerId` due at `executionTime`: moves its next fire on to `next` (or
-   * removes it, none left), only if no one did first. Karbor's compare-and-swap: of engines that
-   * race for one fire, exactly one gets `true`.
+   * removes it, none left), only if no one did first, and writes the fire's operation logs in the
+   * same transaction. Karbor's compare-and-swap: of engines that race for one fire, exactly one
+   * gets the logs' ids, the others `undefined`. A crash cannot take a fire and lose its logs: the
+   * fire moves on only with them (a run's log `in_progress`, owned by its engine, which the other
+   * engines fail with the reason if that engine stops).
    */
-  async takeFire(triggerId: string, executionTime: string, next: Date | undefined): Promise<boolean> {
-    const result =
-      next === undefined
-        ? await this.db
-            .deleteFrom('trigger_executions')
-            .where('trigger_id', '=', triggerId)
-            .where('execution_time', '=', executionTime)
-            .executeTakeFirst()
-        : await this.db
-            .updateTable('trigger_executions')
-            .set({ execution_time: next.toISOString() })
-            .where('trigger_id', '=', triggerId)
-            .where('execution_time', '=', executionTime)
-            .executeTakeFirst();
-    return Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows) === 1;
+  async takeFire(
+    triggerId: string,
+    executionTime: string,
+    next: Date | undefined,
+    logs: readonly Omit<OperationLogsTable, 'id'>[] = [],
+  ): Promise<string[] | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const result =
+        next === undefined
+          ? await tx
+              .deleteFrom('trigger_executions')
+              .where('trigger_id', '=', triggerId)
+              .where('execution_time', '=', executionTime)
+              .executeTakeFirst()
+          : await tx
+              .updateTable('trigger_executions')
+              .set({ execution_time: next.toISOString() })
+              .where('trigger_id', '=', triggerId)
+              .where('execution_time', '=', executionTime)
+              .executeTakeFirst();
+      if (Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows) !== 1)
+        return undefined;
+      const rows = logs.map((log) => ({ ...log, id: randomUUID() }));
+      if (rows.length > 0) await tx.insertInto('operation_logs').values(rows).execute();
+      return rows.map((r) => r.id);
+    });
   }
 
   /** Deletes a trigger and its next fire. */

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../app.js';
 import type { OpenDatabase } from '../database/openDatabase.js';
+import { OperationLogStore } from '../database/operationLogStore.js';
 import { TriggerStore } from '../database/triggerStore.js';
 import { writeLocalProvider } from '../testing/hoardServe.js';
 
@@ -47,7 +48,12 @@ export function operationEngineTests(label: string, open: (scratch: string) => P
           database,
           timeTriggers: DEVSTACK,
           // Polls only when the test says so.
-          engine: { pollIntervalMs: 3_600_000, now: () => now, onEngine: (e) => engines.push(e) },
+          engine: {
+            pollIntervalMs: 3_600_000,
+            now: () => now,
+            retainedLogs: 3,
+            onEngine: (e) => engines.push(e),
+          },
         }),
       );
     }
@@ -151,8 +157,9 @@ export function operationEngineTests(label: string, open: (scratch: string) => P
       for (const minute of [0, 1, 2, 3, 4]) await fire(`2030-01-01T00:0${minute}:05Z`, operation.id);
       const logs = await logsOf(operation.id);
       const protects = logs.filter((l) => l.operation_type === 'retention_protect');
+      // retained_operation_log_number = 3: the logs of the 3 newest fires.
       expect(protects.map((l) => [l.expect_start_time, l.status]).sort()).toEqual(
-        [0, 1, 2, 3, 4].map((m) => [`2030-01-01T00:0${m}:00.000Z`, 'success']),
+        [2, 3, 4].map((m) => [`2030-01-01T00:0${m}:00.000Z`, 'success']),
       );
       const deletes = logs.filter((l) => l.operation_type === 'delete');
       expect(deletes.map((l) => l.status)).toEqual(['deleted', 'deleted', 'deleted']);
@@ -209,6 +216,105 @@ export function operationEngineTests(label: string, open: (scratch: string) => P
       // Deleting the operation frees the trigger.
       expect((await api('DELETE', `/scheduled_operations/${operation.id}`)).status).toBe(200);
       expect((await api('DELETE', `/triggers/${triggerId}`)).status).toBe(200);
+    });
+
+    it('writes a fire and its logs in one transaction: a failed log write leaves the fire to take', async () => {
+      const triggers = new TriggerStore(database.db);
+      const trigger = await triggers.create(
+        {
+          name: 'atomic',
+          type: 'time',
+          projectId: 'e1',
+          properties: { format: 'crontab', pattern: '* * * * *' },
+        },
+        new Date('2030-02-01T00:00:00Z'),
+      );
+      const log = {
+        project_id: 'e1',
+        operation_type: 'protect',
+        checkpoint_id: null,
+        plan_id: null,
+        provider_id: null,
+        restore_id: null,
+        scheduled_operation_id: null,
+        status: 'in_progress',
+        expect_start_time: '2030-02-01T00:00:00.000Z',
+        started_at: '2030-02-01T00:00:05.000Z',
+        ended_at: null,
+        error_info: null,
+        extra_info: null,
+        instance: null,
+      };
+      const due = '2030-02-01T00:00:00.000Z';
+      // The crash stand-in: the insert of the logs fails after the compare-and-swap.
+      await expect(
+        triggers.takeFire(trigger.id, due, new Date('2030-02-01T00:01:00Z'), [
+          { ...log, status: null as unknown as string },
+        ]),
+      ).rejects.toThrow();
+      expect((await triggers.nextFire(trigger.id))?.toISOString()).toBe(due);
+      const ids = await triggers.takeFire(trigger.id, due, new Date('2030-02-01T00:01:00Z'), [log]);
+      expect(ids).toHaveLength(1);
+      expect(
+        await triggers.takeFire(trigger.id, due, new Date('2030-02-01T00:01:00Z'), [log]),
+      ).toBeUndefined();
+      expect((await triggers.nextFire(trigger.id))?.toISOString()).toBe('2030-02-01T00:01:00.000Z');
+      await database.db.deleteFrom('operation_logs').where('id', '=', ids![0]!).execute();
+      await triggers.delete(trigger.id);
+    });
+
+    it('prunes an operation to the logs of its newest fires, never a run in progress or a failed delete', async () => {
+      const store = new OperationLogStore(database.db);
+      const operationId = '6f1c2a4e-0d1b-4c7e-8a3f-5b2d9e7c1a00';
+      const row = (minute: number, changes: Partial<{ operation_type: string; status: string }> = {}) => ({
+        project_id: 'e1',
+        operation_type: 'protect',
+        checkpoint_id: null,
+        plan_id: null,
+        provider_id: null,
+        restore_id: null,
+        scheduled_operation_id: operationId,
+        status: 'success',
+        expect_start_time: null,
+        started_at: `2030-03-01T00:${String(minute).padStart(2, '0')}:00.000Z`,
+        ended_at: null,
+        error_info: null,
+        extra_info: null,
+        instance: null,
+        ...changes,
+      });
+      const ids: Record<string, string> = {};
+      for (const minute of [1, 2, 3, 4, 5, 6]) ids[`fire${minute}`] = await store.add(row(minute));
+      ids['deleteAfter1'] = await store.add({
+        ...row(1),
+        started_at: '2030-03-01T00:01:30.000Z',
+        operation_type: 'delete',
+        status: 'deleted',
+      });
+      ids['failedDelete'] = await store.add({
+        ...row(1),
+        started_at: '2030-03-01T00:01:40.000Z',
+        operation_type: 'delete',
+        status: 'error-deleting',
+      });
+      ids['deleteAfter5'] = await store.add({
+        ...row(5),
+        started_at: '2030-03-01T00:05:30.000Z',
+        operation_type: 'delete',
+        status: 'deleted',
+      });
+      ids['running0'] = await store.add(row(0, { status: 'in_progress' }));
+      expect(await store.prune(operationId, 3)).toBe(4);
+      const left = await store.list({ filters: { scheduled_operation_id: operationId }, limit: 100 });
+      const names = Object.fromEntries(Object.entries(ids).map(([k, v]) => [v, k]));
+      expect(left!.map((l) => names[l.id]).sort()).toEqual(
+        ['deleteAfter5', 'failedDelete', 'fire4', 'fire5', 'fire6', 'running0'].sort(),
+      );
+      expect(await store.prune(operationId, 3)).toBe(0);
+      await database.db
+        .deleteFrom('operation_logs')
+        .where('scheduled_operation_id', '=', operationId)
+        .execute();
     });
   });
 }

@@ -7,6 +7,7 @@ import type {
   ScheduledOperationRecord,
   ScheduledOperationStore,
 } from '../database/scheduledOperationStore.js';
+import type { OperationLogsTable } from '../database/schema.js';
 import type { TriggerStore } from '../database/triggerStore.js';
 import type { CheckpointOperations, ServiceOf } from '../routes/checkpoints.js';
 import { checkpointsToDelete, retentionRuleOf } from './retention.js';
@@ -24,12 +25,20 @@ export interface OperationEngineOptions {
   timeTriggers: TimeTriggerOptions;
   /** Karbor's `trigger_poll_interval` (default 15 s). */
   pollIntervalMs?: number;
+  /**
+   * Karbor's `retained_operation_log_number`: the fires of each operation whose logs are kept
+   * (default 5), with the retention deletes of those fires.
+   */
+  retainedLogs?: number;
   /** The clock (a fake one in tests). */
   now?: () => Date;
   /** Runs a fire's operation after the poll; the server waits for it (or cancels it) on close. */
   inBackground: (work: Promise<unknown>) => void;
   logger: Logger;
 }
+
+/** An operation log to write. */
+type NewLog = Omit<OperationLogsTable, 'id'>;
 
 /** Fires taken in one poll at most (the rest wait for the next poll). */
 const FIRES_A_POLL = 100;
@@ -55,10 +64,12 @@ export class OperationEngine {
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
   private readonly pollMs: number;
+  private readonly retainedLogs: number;
   private readonly now: () => Date;
 
   constructor(private readonly options: OperationEngineOptions) {
     this.pollMs = options.pollIntervalMs ?? 15_000;
+    this.retainedLogs = options.retainedLogs ?? 5;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -117,10 +128,10 @@ export class OperationEngine {
       const time = parseTimeTrigger(trigger.properties, this.options.timeTriggers, now, false);
       const due = new Date(executionTime);
       const windowEnd = new Date(due.getTime() + time.windowSeconds * 1000);
-      // Taken by this engine only if no other took it first.
-      if (!(await triggers.takeFire(trigger.id, executionTime, time.next(now)))) continue;
+      // What each operation of the trigger does with this fire, and its log.
+      const fire: { operation: ScheduledOperationRecord; log: NewLog; runs: boolean }[] = [];
       for (const operation of await operations.ofTrigger(trigger.id)) {
-        const base = {
+        const log: NewLog = {
           project_id: operation.project_id,
           scheduled_operation_id: operation.id,
           plan_id: operation.operation_definition['plan_id'] ?? null,
@@ -129,64 +140,87 @@ export class OperationEngine {
           checkpoint_id: null,
           expect_start_time: due.toISOString(),
           started_at: now.toISOString(),
-          instance: null,
+          operation_type: operation.operation_type,
+          status: 'in_progress',
+          ended_at: null,
+          error_info: null,
+          extra_info: null,
+          instance: this.instance,
         };
-        if (now.getTime() > windowEnd.getTime()) {
-          await logs.add({
-            ...base,
-            operation_type: operation.operation_type,
-            status: 'dropped_out_of_window',
-            ended_at: now.toISOString(),
-            error_info: `skipped: the fire due at ${due.toISOString()} was taken at ${now.toISOString()}, after its window (${time.windowSeconds} s) ended; no server was running the engine then`,
-            extra_info: null,
+        const ended = { ended_at: now.toISOString(), instance: null };
+        if (now.getTime() > windowEnd.getTime())
+          fire.push({
+            operation,
+            runs: false,
+            log: {
+              ...log,
+              ...ended,
+              status: 'dropped_out_of_window',
+              error_info: `skipped: the fire due at ${due.toISOString()} was taken at ${now.toISOString()}, after its window (${time.windowSeconds} s) ended; no server was running the engine then`,
+            },
           });
-          continue;
-        }
-        // One run of an operation at a time, across engines: a run still `in_progress` (its engine
-        // alive, or it would have been failed above) makes this fire a skip.
-        if (this.running.has(operation.id) || (await logs.isRunning(operation.id))) {
-          await logs.add({
-            ...base,
-            operation_type: operation.operation_type,
-            status: 'skipped',
-            ended_at: now.toISOString(),
-            error_info: 'skipped: the run of the previous fire is still going on',
-            extra_info: null,
+        // One run of an operation at a time, across engines: a run still `in_progress` (its
+        // engine alive, or it would have been failed above) makes this fire a skip.
+        else if (this.running.has(operation.id) || (await logs.isRunning(operation.id)))
+          fire.push({
+            operation,
+            runs: false,
+            log: {
+              ...log,
+              ...ended,
+              status: 'skipped',
+              error_info: 'skipped: the run of the previous fire is still going on',
+            },
           });
-          continue;
+        else fire.push({ operation, runs: true, log });
+      }
+      // Taken by this engine only if no other took it first; the logs are written with it.
+      const ids = await triggers.takeFire(
+        trigger.id,
+        executionTime,
+        time.next(now),
+        fire.map((f) => f.log),
+      );
+      if (ids === undefined) continue;
+      fire.forEach(({ operation, log, runs }, i) => {
+        if (!runs) {
+          this.inBackground(this.pruneLogs(operation.id));
+          return;
         }
-        const run = this.run(operation, base).finally(() => this.running.delete(operation.id));
+        const run = this.run(operation, log, ids[i]!).finally(() => this.running.delete(operation.id));
         this.running.set(operation.id, run);
         this.options.inBackground(run);
-      }
+      });
     }
   }
 
-  /** Runs one fire of a scheduled operation, its log `in_progress` until it ends. */
-  private async run(
-    operation: ScheduledOperationRecord,
-    base: Omit<
-      Parameters<OperationLogStore['add']>[0],
-      'operation_type' | 'status' | 'ended_at' | 'error_info' | 'extra_info'
-    >,
-  ): Promise<void> {
+  /** Keeps the newest `retainedLogs` fires' logs of an operation (see {@link OperationLogStore.prune}). */
+  private async pruneLogs(operationId: string): Promise<void> {
+    await this.options.logs.prune(operationId, this.retainedLogs);
+  }
+
+  private inBackground(work: Promise<unknown>): void {
+    this.options.inBackground(
+      work.catch((error: unknown) =>
+        this.options.logger.warn('operation logs not pruned', { error: messageOf(error) }),
+      ),
+    );
+  }
+
+  /** Runs one fire of a scheduled operation, its log (written with the fire) `in_progress` until it ends. */
+  private async run(operation: ScheduledOperationRecord, base: NewLog, logId: string): Promise<void> {
     const { logs, plans, providers, checkpoints, serviceOf, logger } = this.options;
-    const logId = await logs.add({
-      ...base,
-      operation_type: operation.operation_type,
-      status: 'in_progress',
-      ended_at: null,
-      error_info: null,
-      extra_info: null,
-      instance: this.instance,
-    });
-    const end = (status: string, error?: string, extra?: Record<string, unknown>) =>
-      logs.settleIfRunning(logId, {
+    const end = async (status: string, error?: string, extra?: Record<string, unknown>) => {
+      await logs.settleIfRunning(logId, {
         status,
         ended_at: this.now().toISOString(),
         error_info: error ?? null,
         extra_info: extra === undefined ? null : JSON.stringify(extra),
       });
+      await this.pruneLogs(operation.id).catch((e: unknown) =>
+        logger.warn('operation logs not pruned', { error: messageOf(e) }),
+      );
+    };
     try {
       const planId = operation.operation_definition['plan_id']!;
       const plan = await plans.get(planId, operation.project_id);
