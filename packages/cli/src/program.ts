@@ -22,6 +22,9 @@ import { registerRestoreDelete } from './commands/restore/delete.js';
 import { registerRestoreList } from './commands/restore/list.js';
 import { registerRestore } from './commands/restore/run.js';
 import { registerRestoreShow } from './commands/restore/show.js';
+import { registerPlan } from './commands/scheduling/plan.js';
+import { registerSchedule } from './commands/scheduling/schedule.js';
+import { registerTrigger } from './commands/scheduling/trigger.js';
 import { registerServe } from './commands/serve.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './exitCodes.js';
@@ -120,6 +123,9 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
   registerBankCheck(bank, run);
   registerBankGc(bank, run);
   registerServe(program, run);
+  registerPlan(program, run);
+  registerTrigger(program, run);
+  registerSchedule(program, run);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

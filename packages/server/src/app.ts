@@ -64,6 +64,14 @@ export interface ApiServerOptions {
   /** Limits of time triggers (`min_interval`, windows, `time_format`; default Karbor's). */
   timeTriggers?: TimeTriggerOptions;
   /**
+   * Whether this server runs operations (default true): protects, deletes, restores,
+   * verifications and the operation engine, and the recovery at start of the ones an earlier
+   * server left. False serves only what lives in the database (plans, triggers, scheduled
+   * operations, operation logs, quotas of plans): the `hoard plan|trigger|schedule` commands,
+   * beside a running `hoard serve` whose work they must not touch.
+   */
+  operations?: boolean;
+  /**
    * The operation engine (with a database): `trigger_poll_interval` (default 15 s), a clock for
    * tests, and whether it runs in this process (default true).
    */
@@ -258,114 +266,125 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     const quotas = new QuotaStore(options.database.db, options.quotas ?? { ...DEFAULT_QUOTAS });
     const quotaLock = new KeyedLock();
     planRoutes(app, options.providers, plans, quotas, quotaLock, logger);
-    // Operations run after their answer; closing the server cancels them (each checkpoint ends
-    // `error`, reason `cancelled`, and can be resumed or deleted) and waits for them to stop.
-    const running = new Set<Promise<unknown>>();
-    const shutdown = new AbortController();
-    let engine: OperationEngine | undefined;
-    app.addHook('onClose', async () => {
-      await engine?.stop();
-      shutdown.abort();
-      await Promise.allSettled([...running]);
-      await engine?.retire();
-    });
-    /** Runs an operation after the answer; the server waits for it (or cancels it) on close. */
-    const inBackground = (work: Promise<unknown>) => {
-      const tracked: Promise<unknown> = work
-        .catch((error: unknown) => logger.error('operation failed', { error: messageOf(error) }))
-        .finally(() => running.delete(tracked));
-      running.add(tracked);
-    };
-    const serviceOf = protectionServices(logger);
-    const progress = new OperationProgress();
-    const checkpointsInUse = (projectId: string) => countCheckpoints(options.providers, serviceOf, projectId);
-    // This server runs operations: it is Karbor's karbor-protection service, listed with its heartbeat.
-    const services = new ServiceStore(options.database.db);
-    const registration = await services.register('karbor-protection');
-    app.addHook('onClose', async () => registration.stop());
-    const runningOperations: RunningOperations = {
-      store: new RunningOperationStore(options.database.db),
-      serviceId: registration.id,
-      interrupted: new Set(),
-    };
-    inBackground(
-      recordInterruptedOperations(runningOperations, options.providers, serviceOf, shutdown.signal, logger),
-    );
-    const checkpointOperations = checkpointRoutes(
-      app,
-      options.providers,
-      plans,
-      serviceOf,
-      inBackground,
-      shutdown.signal,
-      quotas,
-      quotaLock,
-      checkpointsInUse,
-      progress,
-      runningOperations,
-      logger,
-    );
-    serviceRoutes(app, services);
-    const triggers = new TriggerStore(options.database.db);
-    const scheduledOperations = new ScheduledOperationStore(options.database.db);
-    const operationLogs = new OperationLogStore(options.database.db);
-    const timeTriggers = options.timeTriggers ?? KARBOR_TIME_TRIGGER_OPTIONS;
-    triggerRoutes(app, triggers, timeTriggers, (id) => scheduledOperations.usesTrigger(id));
-    scheduledOperationRoutes(app, scheduledOperations, triggers, plans, options.providers, operationLogs);
-    if (options.engine?.run !== false) {
-      engine = new OperationEngine({
+    if (options.operations === false) {
+      // Only the database's objects; no operation routes, no engine, no recovery.
+      const triggers = new TriggerStore(options.database.db);
+      const scheduledOperations = new ScheduledOperationStore(options.database.db);
+      triggerRoutes(app, triggers, options.timeTriggers ?? KARBOR_TIME_TRIGGER_OPTIONS, (id) =>
+        scheduledOperations.usesTrigger(id),
+      );
+      scheduledOperationRoutes(
+        app,
+        scheduledOperations,
         triggers,
-        operations: scheduledOperations,
-        logs: operationLogs,
         plans,
-        providers: options.providers,
-        checkpoints: checkpointOperations,
-        serviceOf,
-        timeTriggers,
-        ...(options.engine?.pollIntervalMs !== undefined
-          ? { pollIntervalMs: options.engine.pollIntervalMs }
-          : {}),
-        ...(options.engine?.now !== undefined ? { now: options.engine.now } : {}),
-        ...(options.engine?.retainedLogs !== undefined ? { retainedLogs: options.engine.retainedLogs } : {}),
-        inBackground,
-        logger,
-      });
-      options.engine?.onEngine?.(engine);
-      app.addHook('onReady', async () => engine!.start());
-    }
-    quotaRoutes(app, quotas, async (projectId) => ({
-      plans: await plans.count(projectId),
-      checkpoints: await checkpointsInUse(projectId),
-    }));
-    const restores = new OperationRecordStore(options.database.db);
-    // Every restore runs in the server that started it: one still in progress now was cut off.
-    const interrupted = await restores.failInterrupted('the API server stopped while this restore ran');
-    if (interrupted > 0) logger.warn('restores left in progress were marked fail', { count: interrupted });
-    restoreRoutes(
-      app,
-      options.providers,
-      restores,
-      serviceOf,
-      inBackground,
-      shutdown.signal,
-      logger,
-      progress,
-    );
-    const verifications = new OperationRecordStore(options.database.db, 'verifications');
-    const stale = await verifications.failInterrupted('the API server stopped while this verification ran');
-    if (stale > 0) logger.warn('verifications left in progress were marked fail', { count: stale });
-    verificationRoutes(
-      app,
-      options.providers,
-      verifications,
-      serviceOf,
-      inBackground,
-      shutdown.signal,
-      logger,
-    );
+        options.providers,
+        new OperationLogStore(options.database.db),
+      );
+    } else await operationRoutes(app, options, options.database, plans, quotas, quotaLock, logger);
   }
   await app.ready();
   return app;
+}
+
+/** The routes of a server that runs operations, the engine, and the recovery of an earlier server's. */
+async function operationRoutes(
+  app: FastifyInstance,
+  options: ApiServerOptions,
+  database: OpenDatabase,
+  plans: PlanStore,
+  quotas: QuotaStore,
+  quotaLock: KeyedLock,
+  logger: Logger,
+): Promise<void> {
+  // Operations run after their answer; closing the server cancels them (each checkpoint ends
+  // `error`, reason `cancelled`, and can be resumed or deleted) and waits for them to stop.
+  const running = new Set<Promise<unknown>>();
+  const shutdown = new AbortController();
+  let engine: OperationEngine | undefined;
+  app.addHook('onClose', async () => {
+    await engine?.stop();
+    shutdown.abort();
+    await Promise.allSettled([...running]);
+    await engine?.retire();
+  });
+  /** Runs an operation after the answer; the server waits for it (or cancels it) on close. */
+  const inBackground = (work: Promise<unknown>) => {
+    const tracked: Promise<unknown> = work
+      .catch((error: unknown) => logger.error('operation failed', { error: messageOf(error) }))
+      .finally(() => running.delete(tracked));
+    running.add(tracked);
+  };
+  const serviceOf = protectionServices(logger);
+  const progress = new OperationProgress();
+  const checkpointsInUse = (projectId: string) => countCheckpoints(options.providers, serviceOf, projectId);
+  // This server runs operations: it is Karbor's karbor-protection service, listed with its heartbeat.
+  const services = new ServiceStore(database.db);
+  const registration = await services.register('karbor-protection');
+  app.addHook('onClose', async () => registration.stop());
+  const runningOperations: RunningOperations = {
+    store: new RunningOperationStore(database.db),
+    serviceId: registration.id,
+    interrupted: new Set(),
+  };
+  inBackground(
+    recordInterruptedOperations(runningOperations, options.providers, serviceOf, shutdown.signal, logger),
+  );
+  const checkpointOperations = checkpointRoutes(
+    app,
+    options.providers,
+    plans,
+    serviceOf,
+    inBackground,
+    shutdown.signal,
+    quotas,
+    quotaLock,
+    checkpointsInUse,
+    progress,
+    runningOperations,
+    logger,
+  );
+  serviceRoutes(app, services);
+  const triggers = new TriggerStore(database.db);
+  const scheduledOperations = new ScheduledOperationStore(database.db);
+  const operationLogs = new OperationLogStore(database.db);
+  const timeTriggers = options.timeTriggers ?? KARBOR_TIME_TRIGGER_OPTIONS;
+  triggerRoutes(app, triggers, timeTriggers, (id) => scheduledOperations.usesTrigger(id));
+  scheduledOperationRoutes(app, scheduledOperations, triggers, plans, options.providers, operationLogs);
+  if (options.engine?.run !== false) {
+    engine = new OperationEngine({
+      triggers,
+      operations: scheduledOperations,
+      logs: operationLogs,
+      plans,
+      providers: options.providers,
+      checkpoints: checkpointOperations,
+      serviceOf,
+      timeTriggers,
+      ...(options.engine?.pollIntervalMs !== undefined
+        ? { pollIntervalMs: options.engine.pollIntervalMs }
+        : {}),
+      ...(options.engine?.now !== undefined ? { now: options.engine.now } : {}),
+      ...(options.engine?.retainedLogs !== undefined ? { retainedLogs: options.engine.retainedLogs } : {}),
+      inBackground,
+      logger,
+    });
+    options.engine?.onEngine?.(engine);
+    app.addHook('onReady', async () => engine!.start());
+  }
+  quotaRoutes(app, quotas, async (projectId) => ({
+    plans: await plans.count(projectId),
+    checkpoints: await checkpointsInUse(projectId),
+  }));
+  const restores = new OperationRecordStore(database.db);
+  // Every restore runs in the server that started it: one still in progress now was cut off.
+  const interrupted = await restores.failInterrupted('the API server stopped while this restore ran');
+  if (interrupted > 0) logger.warn('restores left in progress were marked fail', { count: interrupted });
+  restoreRoutes(app, options.providers, restores, serviceOf, inBackground, shutdown.signal, logger, progress);
+  const verifications = new OperationRecordStore(database.db, 'verifications');
+  const stale = await verifications.failInterrupted('the API server stopped while this verification ran');
+  if (stale > 0) logger.warn('verifications left in progress were marked fail', { count: stale });
+  verificationRoutes(app, options.providers, verifications, serviceOf, inBackground, shutdown.signal, logger);
 }
 
 /** The status and message a client sees for an error; internal errors say no more than that. */

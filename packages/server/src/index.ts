@@ -15,5 +15,6 @@ export {
 export { defaultServerConfig, readServerConfig, type ServerConfig } from './config/serverConfig.js';
 export { type OpenDatabase, openDatabase } from './database/openDatabase.js';
 export type { TimeFormat, TimeTriggerOptions } from './engine/timeTrigger.js';
+export { type LocalApi, type LocalApiOptions, openLocalApi } from './localApi.js';
 export type { RequestContext } from './requestContext.js';
 export { type ServeOptions, type ServeResult, serve } from './serve.js';

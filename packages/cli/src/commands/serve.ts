@@ -1,31 +1,9 @@
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { ServeOptions, ServeResult } from '@hoard/server';
 import { type Command, Option } from 'commander';
 import { CLI_PACKAGE_DIR, type CommandContext, loggerFor } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { printJson, usageError } from '../output.js';
 import { type CommandRunner, jsonOption, logLevelOption, providerDirOption } from './options.js';
-
-type ServerPackage = { serve(options: ServeOptions): Promise<ServeResult> };
-
-/**
- * `@hoard/server` is not a dependency of `@hoard/cli` (which stays small): it is found where
- * Node finds it, or installed beside this package (`npm install -g @hoard/server`).
- */
-async function loadServerPackage(): Promise<ServerPackage> {
-  try {
-    return (await import('@hoard/server')) as ServerPackage;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-  }
-  const beside = path.join(CLI_PACKAGE_DIR, '..', 'server', 'dist', 'index.js');
-  try {
-    return (await import(pathToFileURL(beside).href)) as ServerPackage;
-  } catch {
-    throw usageError('hoard serve needs the API server package: npm install -g @hoard/server');
-  }
-}
+import { loadServerPackage } from './serverPackage.js';
 
 /** `hoard serve`'s flags: each overrides its option in the config file. */
 interface ServeCommandOptions {
@@ -41,7 +19,7 @@ export async function serveCommand(context: CommandContext, options: ServeComman
   const port = options.port === undefined ? undefined : Number(options.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
     throw usageError(`--port must be a port number (0-65535), not '${options.port}'`);
-  const { serve } = await loadServerPackage();
+  const { serve } = await loadServerPackage('hoard serve');
   const server = await serve({
     ...(options.config !== undefined ? { configFile: options.config } : {}),
     ...(options.listen !== undefined ? { listen: options.listen } : {}),

@@ -127,6 +127,18 @@ describe('readServerConfig (hoard.conf)', () => {
     );
   });
 
+  it("reads the engine's poll interval and operation-log retention, Karbor's defaults without them", async () => {
+    const set = await readServerConfig(
+      await conf('[DEFAULT]\ntrigger_poll_interval = 2\nretained_operation_log_number = 50\n'),
+    );
+    expect([set.triggerPollIntervalSeconds, set.retainedOperationLogs]).toEqual([2, 50]);
+    const unset = await readServerConfig(await conf('[DEFAULT]\n'));
+    expect([unset.triggerPollIntervalSeconds, unset.retainedOperationLogs]).toEqual([15, 5]);
+    await expect(
+      readServerConfig(await conf('[DEFAULT]\nretained_operation_log_number = 0\n')),
+    ).rejects.toMatchObject({ code: 'SERVER_CONFIG_INVALID', line: 2 });
+  });
+
   it('warns of unknown options with their line', async () => {
     const file = await conf('[DEFAULT]\nosapi_karbor_listen_prot = 1\n');
     expect((await readServerConfig(file)).warnings).toEqual([
