@@ -252,6 +252,24 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('scheduled_operations').execute();
     },
   },
+  '0009_operation_runners': {
+    async up(db: Kysely<unknown>) {
+      // Which server process runs each restore and verification: a server that starts fails only
+      // those whose server is gone, not those another live server on the database runs.
+      for (const table of ['restores', 'verifications'])
+        for (const [column, type] of [
+          ['runner_host', 'varchar(255)'],
+          ['runner_pid', 'integer'],
+          ['runner_instance', 'varchar(36)'],
+        ] as const)
+          await db.schema.alterTable(table).addColumn(column, type).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of ['restores', 'verifications'])
+        for (const column of ['runner_host', 'runner_pid', 'runner_instance'])
+          await db.schema.alterTable(table).dropColumn(column).execute();
+    },
+  },
 };
 
 /** Applies every migration not applied yet, in one lock (two servers starting at once are safe). */

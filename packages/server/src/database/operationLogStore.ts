@@ -59,17 +59,6 @@ export class OperationLogStore {
     return query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(options.limit).execute();
   }
 
-  /** Whether a run of scheduled operation `operationId` is `in_progress`. */
-  async isRunning(operationId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('operation_logs')
-      .select('id')
-      .where('scheduled_operation_id', '=', operationId)
-      .where('status', '=', 'in_progress')
-      .executeTakeFirst();
-    return row !== undefined;
-  }
-
   /**
    * Keeps the logs of the newest `keep` fires of scheduled operation `operationId`, with the
    * retention deletes that followed them (Karbor's `retained_operation_log_number`, its
@@ -105,6 +94,22 @@ export class OperationLogStore {
       )
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  /** Which of `operationIds` have a run `in_progress`. */
+  async runningOf(operationIds: readonly string[]): Promise<Set<string>> {
+    const running = new Set<string>();
+    for (let i = 0; i < operationIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('operation_logs')
+        .select('scheduled_operation_id')
+        .where('status', '=', 'in_progress')
+        .where('scheduled_operation_id', 'in', operationIds.slice(i, i + 500))
+        .execute();
+      for (const row of rows)
+        if (row.scheduled_operation_id !== null) running.add(row.scheduled_operation_id);
+    }
+    return running;
   }
 
   /** Says that engine `instance` is alive (and registers it). */

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { JsonObject } from '@hoard/core';
 import type { Kysely } from 'kysely';
 import { afterMarker, withTieBreakers } from './keyset.js';
+import { isGoneHere, PROCESS_INSTANCE } from './runningOperationStore.js';
 import type { Database, RestoresTable } from './schema.js';
 
 /** A restore or a verification as the API shows it (Karbor's `RestoreViewBuilder.detail`) plus what it keeps. */
@@ -75,6 +77,9 @@ export class OperationRecordStore {
       hoard_restore_id: null,
       created_at: new Date().toISOString(),
       updated_at: null,
+      runner_host: hostname(),
+      runner_pid: process.pid,
+      runner_instance: PROCESS_INSTANCE,
     };
     await this.db.insertInto(this.table).values(row).execute();
     return rowOf(row);
@@ -141,23 +146,42 @@ export class OperationRecordStore {
   }
 
   /**
-   * Restores left `in_progress` by a server that stopped (this server runs every restore it
-   * starts; one still `in_progress` when it starts is one nobody runs): marked `fail`.
+   * Restores (or verifications) left `in_progress` by a server that stopped: each runs in the
+   * server that started it, so one whose server process is gone is one nobody runs. They are
+   * marked `fail` with `reason`; those another live server runs are left alone (two servers on
+   * one database, or a `hoard serve` beside another).
+   *
+   * @returns how many were marked
    */
   async failInterrupted(reason: string): Promise<number> {
-    const stale = await this.db
+    const rows = await this.db
       .selectFrom(this.table)
-      .select(['id', 'resources_reason'])
+      .select(['id', 'resources_reason', 'runner_host', 'runner_pid', 'runner_instance'])
       .where('status', '=', 'in_progress')
       .execute();
+    // Only those whose server is gone: of this host, its process dead; rows from before the
+    // runner was recorded. Another host's are left to the next server of that host.
+    const stale = rows.filter(
+      (row) =>
+        row.runner_host === null ||
+        row.runner_pid === null ||
+        (row.runner_host === hostname() && isGoneHere(Number(row.runner_pid), row.runner_instance)),
+    );
     for (const row of stale)
-      await this.update(row.id, {
-        status: 'fail',
-        resourcesReason: {
-          ...(row.resources_reason === null ? {} : JSON.parse(row.resources_reason)),
-          [this.table === 'restores' ? 'restore' : 'verification']: reason,
-        },
-      });
+      await this.db
+        .updateTable(this.table)
+        .set({
+          status: 'fail',
+          updated_at: new Date().toISOString(),
+          resources_reason: JSON.stringify({
+            ...(row.resources_reason === null ? {} : JSON.parse(row.resources_reason)),
+            [this.table === 'restores' ? 'restore' : 'verification']: reason,
+          }),
+        })
+        .where('id', '=', row.id)
+        // Not one that ended meanwhile.
+        .where('status', '=', 'in_progress')
+        .execute();
     return stale.length;
   }
 }

@@ -3,8 +3,16 @@ import { isProcessAlive } from '@hoard/core';
 import type { Kysely } from 'kysely';
 import type { Database, RunningCheckpointOperationsTable } from './schema.js';
 
-/** This server process, among those that ran on this host. */
-const INSTANCE = randomUUID();
+/** This server process, among those that ran on this host (a pid can be reused). */
+export const PROCESS_INSTANCE = randomUUID();
+
+/**
+ * Whether the server process `pid` (instance `instance`) of this host is gone: its pid is not
+ * alive, or is this process's own under another instance (a dead process's, a container's restart).
+ */
+export function isGoneHere(pid: number, instance: string | null): boolean {
+  return pid === process.pid ? instance !== PROCESS_INSTANCE : !isProcessAlive(pid);
+}
 
 /** A protect or delete of a checkpoint that a server runs (see {@link RunningOperationStore}). */
 export type RunningOperation = RunningCheckpointOperationsTable;
@@ -25,7 +33,7 @@ export class RunningOperationStore {
   async add(row: Omit<RunningOperation, 'started_at' | 'pid' | 'instance'>): Promise<void> {
     await this.db
       .insertInto('running_checkpoint_operations')
-      .values({ ...row, pid: process.pid, instance: INSTANCE, started_at: new Date().toISOString() })
+      .values({ ...row, pid: process.pid, instance: PROCESS_INSTANCE, started_at: new Date().toISOString() })
       .execute();
   }
 
@@ -45,10 +53,9 @@ export class RunningOperationStore {
       .selectFrom('running_checkpoint_operations')
       .selectAll()
       .where('service_id', '=', serviceId)
-      .where('instance', '!=', INSTANCE)
+      .where('instance', '!=', PROCESS_INSTANCE)
       .orderBy('started_at')
       .execute();
-    // Our own pid under another instance id was a dead process's (a container's restart).
-    return rows.filter((row) => Number(row.pid) === process.pid || !isProcessAlive(Number(row.pid)));
+    return rows.filter((row) => isGoneHere(Number(row.pid), row.instance));
   }
 }

@@ -77,17 +77,25 @@ export class ScheduledOperationStore {
     return row === undefined ? undefined : recordOf(row);
   }
 
-  /** The enabled operations of a trigger (what one of its fires runs). */
-  async ofTrigger(triggerId: string): Promise<ScheduledOperationRecord[]> {
-    const rows = await this.db
-      .selectFrom('scheduled_operations')
-      .selectAll()
-      .where('trigger_id', '=', triggerId)
-      .where('enabled', '=', 1)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    return rows.map(recordOf);
+  /** The enabled operations of each of `triggerIds`, by trigger. */
+  async ofTriggers(triggerIds: readonly string[]): Promise<Map<string, ScheduledOperationRecord[]>> {
+    const byTrigger = new Map<string, ScheduledOperationRecord[]>();
+    for (let i = 0; i < triggerIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('scheduled_operations')
+        .selectAll()
+        .where('trigger_id', 'in', triggerIds.slice(i, i + 500))
+        .where('enabled', '=', 1)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      for (const row of rows) {
+        const list = byTrigger.get(row.trigger_id) ?? [];
+        list.push(recordOf(row));
+        byTrigger.set(row.trigger_id, list);
+      }
+    }
+    return byTrigger;
   }
 
   /** Whether any operation uses the trigger. */

@@ -42,6 +42,10 @@ export interface RestoresTable {
   hoard_restore_id: string | null;
   created_at: string;
   updated_at: string | null;
+  /** The host, pid and process instance of the server running it (null in rows from before 0009). */
+  runner_host: string | null;
+  runner_pid: number | null;
+  runner_instance: string | null;
 }
 
 /** Karbor's `quotas`: a project's own limit of one resource (`plans`, `checkpoints`). */

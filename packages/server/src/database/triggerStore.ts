@@ -139,7 +139,9 @@ export class TriggerStore {
       .selectAll('triggers')
       .select('trigger_executions.execution_time')
       .where('trigger_executions.execution_time', '<=', now.toISOString())
+      // The same order in every engine: their transactions lock fires in one order (no deadlock).
       .orderBy('trigger_executions.execution_time')
+      .orderBy('trigger_executions.trigger_id')
       .limit(limit)
       .execute();
     return rows.map(({ execution_time, ...row }) => ({
@@ -149,39 +151,76 @@ export class TriggerStore {
   }
 
   /**
-   * Takes the fire of `triggerId` due at `executionTime`: moves its next fire on to `next` (or
-   * removes it, none left), only if no one did first, and writes the fire's operation logs in the
-   * same transaction. Karbor's compare-and-swap: of engines that race for one fire, exactly one
-   * gets the logs' ids, the others `undefined`. A crash cannot take a fire and lose its logs: the
-   * fire moves on only with them (a run's log `in_progress`, owned by its engine, which the other
-   * engines fail with the reason if that engine stops).
+   * Takes fires: moves each on to its `next` (or removes it, none left), only if no one did
+   * first, and writes the operation logs of each fire taken, all in one transaction. Karbor's
+   * compare-and-swap: of engines that race for one fire, exactly one takes it. A crash cannot
+   * take a fire and lose its logs: a fire moves on only with them (a run's log `in_progress`,
+   * owned by its engine, which the other engines fail with the reason if that engine stops).
+   *
+   * @returns for each fire, the ids of its logs if this call took it, else `undefined`
    */
+  async takeFires(
+    fires: readonly {
+      triggerId: string;
+      executionTime: string;
+      next: Date | undefined;
+      logs: readonly Omit<OperationLogsTable, 'id'>[];
+    }[],
+  ): Promise<(string[] | undefined)[]> {
+    if (fires.length === 0) return [];
+    return this.db.transaction().execute(async (tx) => {
+      const taken: (string[] | undefined)[] = [];
+      const rows: OperationLogsTable[] = [];
+      for (const fire of fires) {
+        const result =
+          fire.next === undefined
+            ? await tx
+                .deleteFrom('trigger_executions')
+                .where('trigger_id', '=', fire.triggerId)
+                .where('execution_time', '=', fire.executionTime)
+                .executeTakeFirst()
+            : await tx
+                .updateTable('trigger_executions')
+                .set({ execution_time: fire.next.toISOString() })
+                .where('trigger_id', '=', fire.triggerId)
+                .where('execution_time', '=', fire.executionTime)
+                .executeTakeFirst();
+        if (Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows) !== 1) {
+          taken.push(undefined);
+          continue;
+        }
+        const logs = fire.logs.map((log) => ({ ...log, id: randomUUID() }));
+        rows.push(...logs);
+        taken.push(logs.map((l) => l.id));
+      }
+      for (let i = 0; i < rows.length; i += 200)
+        await tx
+          .insertInto('operation_logs')
+          .values(rows.slice(i, i + 200))
+          .execute();
+      return taken;
+    });
+  }
+
+  /** {@link takeFires} of one fire. */
   async takeFire(
     triggerId: string,
     executionTime: string,
     next: Date | undefined,
     logs: readonly Omit<OperationLogsTable, 'id'>[] = [],
   ): Promise<string[] | undefined> {
-    return this.db.transaction().execute(async (tx) => {
-      const result =
-        next === undefined
-          ? await tx
-              .deleteFrom('trigger_executions')
-              .where('trigger_id', '=', triggerId)
-              .where('execution_time', '=', executionTime)
-              .executeTakeFirst()
-          : await tx
-              .updateTable('trigger_executions')
-              .set({ execution_time: next.toISOString() })
-              .where('trigger_id', '=', triggerId)
-              .where('execution_time', '=', executionTime)
-              .executeTakeFirst();
-      if (Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows) !== 1)
-        return undefined;
-      const rows = logs.map((log) => ({ ...log, id: randomUUID() }));
-      if (rows.length > 0) await tx.insertInto('operation_logs').values(rows).execute();
-      return rows.map((r) => r.id);
-    });
+    return (await this.takeFires([{ triggerId, executionTime, next, logs }]))[0];
+  }
+
+  /** The earliest next fire of any trigger (`undefined`: none). */
+  async earliestFire(): Promise<Date | undefined> {
+    const row = await this.db
+      .selectFrom('trigger_executions')
+      .select('execution_time')
+      .orderBy('execution_time')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? undefined : new Date(row.execution_time);
   }
 
   /** Deletes a trigger and its next fire. */

@@ -57,6 +57,8 @@ export function operationEngineTests(label: string, open: (scratch: string) => P
         }),
       );
     }
+    // Each engine's first poll (at start) has ended: only the test's polls take fires.
+    await Promise.all(engines.map((e) => e.poll()));
   });
 
   afterAll(async () => {
@@ -158,11 +160,15 @@ export function operationEngineTests(label: string, open: (scratch: string) => P
       const logs = await logsOf(operation.id);
       const protects = logs.filter((l) => l.operation_type === 'retention_protect');
       // retained_operation_log_number = 3: the logs of the 3 newest fires.
-      expect(protects.map((l) => [l.expect_start_time, l.status]).sort()).toEqual(
-        [2, 3, 4].map((m) => [`2030-01-01T00:0${m}:00.000Z`, 'success']),
-      );
+      expect(
+        protects.map((l) => [l.expect_start_time, l.status]).sort(),
+        JSON.stringify(logs, null, 1),
+      ).toEqual([2, 3, 4].map((m) => [`2030-01-01T00:0${m}:00.000Z`, 'success']));
       const deletes = logs.filter((l) => l.operation_type === 'delete');
-      expect(deletes.map((l) => l.status)).toEqual(['deleted', 'deleted', 'deleted']);
+      expect(
+        deletes.map((l) => l.status),
+        JSON.stringify(logs, null, 1),
+      ).toEqual(['deleted', 'deleted', 'deleted']);
       const checkpoints = (
         await api<{ checkpoints: { id: string; status: string }[] }>(
           'GET',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@hoard/core';
 import { type CheckpointRecord, messageOf, type Provider } from '@hoard/core/host';
+import PQueue from 'p-queue';
 import type { OperationLogStore } from '../database/operationLogStore.js';
 import type { PlanStore } from '../database/planStore.js';
 import type {
@@ -8,10 +9,10 @@ import type {
   ScheduledOperationStore,
 } from '../database/scheduledOperationStore.js';
 import type { OperationLogsTable } from '../database/schema.js';
-import type { TriggerStore } from '../database/triggerStore.js';
+import type { TriggerRecord, TriggerStore } from '../database/triggerStore.js';
 import type { CheckpointOperations, ServiceOf } from '../routes/checkpoints.js';
 import { checkpointsToDelete, retentionRuleOf } from './retention.js';
-import { parseTimeTrigger, type TimeTriggerOptions } from './timeTrigger.js';
+import { parseTimeTrigger, type TimeTrigger, type TimeTriggerOptions } from './timeTrigger.js';
 
 /** Options of {@link OperationEngine}. */
 export interface OperationEngineOptions {
@@ -30,6 +31,8 @@ export interface OperationEngineOptions {
    * (default 5), with the retention deletes of those fires.
    */
   retainedLogs?: number;
+  /** Scheduled runs at once in this engine (default 8); more wait, their logs `in_progress`. */
+  concurrentRuns?: number;
   /** The clock (a fake one in tests). */
   now?: () => Date;
   /** Runs a fire's operation after the poll; the server waits for it (or cancels it) on close. */
@@ -40,8 +43,11 @@ export interface OperationEngineOptions {
 /** An operation log to write. */
 type NewLog = Omit<OperationLogsTable, 'id'>;
 
-/** Fires taken in one poll at most (the rest wait for the next poll). */
-const FIRES_A_POLL = 100;
+/** Fires taken in one transaction at most (a poll takes batches until none is due). */
+const FIRES_A_POLL = 500;
+
+/** Parsed triggers kept (by id), so a poll does not parse again triggers it has seen. */
+const PARSED_TRIGGERS = 50_000;
 
 /**
  * Karbor's operation engine, `multi_node` strategy: every engine (one a `hoard serve` process)
@@ -62,36 +68,65 @@ export class OperationEngine {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> = Promise.resolve();
   private readonly running = new Map<string, Promise<void>>();
+  /** Runs wait here for a slot: a burst of fires does not start every protect at once. */
+  private readonly queue: PQueue;
+  /** Triggers as parsed, by id and properties: a poll parses only triggers it has not seen. */
+  private readonly parsed = new Map<string, { key: string; trigger: TimeTrigger }>();
   private stopped = false;
   private readonly pollMs: number;
   private readonly retainedLogs: number;
   private readonly now: () => Date;
+  private readonly realClock: boolean;
 
   constructor(private readonly options: OperationEngineOptions) {
     this.pollMs = options.pollIntervalMs ?? 15_000;
     this.retainedLogs = options.retainedLogs ?? 5;
     this.now = options.now ?? (() => new Date());
+    this.realClock = options.now === undefined;
+    this.queue = new PQueue({ concurrency: options.concurrentRuns ?? 8 });
   }
 
-  /** Starts polling (the first poll at once). */
+  /**
+   * Starts polling: at once, then every `trigger_poll_interval`, and (on the real clock) at the
+   * next fire due, so a fire is taken when it is due, not up to a poll interval later.
+   */
   start(): void {
     const tick = () => {
-      this.polling = this.poll().catch((error: unknown) =>
-        this.options.logger.error('operation engine poll failed', { error: messageOf(error) }),
-      );
+      this.timer = undefined;
+      void this.poll()
+        .catch((error: unknown) =>
+          this.options.logger.error('operation engine poll failed', { error: messageOf(error) }),
+        )
+        .then(() => this.schedule());
     };
+    this.wake = tick;
     tick();
-    this.timer = setInterval(tick, this.pollMs);
+  }
+
+  private wake: (() => void) | undefined;
+
+  /** Sets the next poll: the poll interval, or sooner at the next fire due (real clock only). */
+  private async schedule(): Promise<void> {
+    if (this.stopped || this.wake === undefined) return;
+    let delay = this.pollMs;
+    if (this.realClock) {
+      const next = await this.options.triggers.earliestFire().catch(() => undefined);
+      if (next !== undefined) delay = Math.max(0, Math.min(delay, next.getTime() - Date.now()));
+    }
+    if (this.stopped) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(this.wake, delay);
     this.timer.unref();
   }
 
   /**
    * Stops polling: no fire is taken after this. Runs under way go on (the server's close cancels
-   * their protects and waits for them through `inBackground`).
+   * their protects and waits for them through `inBackground`); runs still waiting for a slot
+   * start and end as the server's close lets them.
    */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.timer !== undefined) clearTimeout(this.timer);
     await this.polling;
   }
 
@@ -106,9 +141,18 @@ export class OperationEngine {
     await this.options.logs.removeInstance(this.instance).catch(() => undefined);
   }
 
-  /** One poll: say this engine is alive, fail the runs of stopped engines, take and run due fires. */
-  async poll(): Promise<void> {
-    const { logs, triggers, operations } = this.options;
+  /**
+   * One poll: say this engine is alive, fail the runs of stopped engines, take and run due fires.
+   * Polls never overlap: one asked for while another runs starts once it has ended.
+   */
+  poll(): Promise<void> {
+    const next = this.polling.catch(() => undefined).then(() => this.pollOnce());
+    this.polling = next.catch(() => undefined);
+    return next;
+  }
+
+  private async pollOnce(): Promise<void> {
+    const { logs } = this.options;
     const now = this.now();
     await logs.heartbeat(this.instance, now);
     for (const orphan of await logs.orphans(new Date(now.getTime() - 3 * this.pollMs))) {
@@ -123,14 +167,70 @@ export class OperationEngine {
       )
         this.options.logger.warn('failed the run of a stopped engine', { log: orphan.id });
     }
-    for (const { trigger, executionTime } of await triggers.due(now, FIRES_A_POLL)) {
-      if (this.stopped) return;
-      const time = parseTimeTrigger(trigger.properties, this.options.timeTriggers, now, false);
-      const due = new Date(executionTime);
-      const windowEnd = new Date(due.getTime() + time.windowSeconds * 1000);
-      // What each operation of the trigger does with this fire, and its log.
-      const fire: { operation: ScheduledOperationRecord; log: NewLog; runs: boolean }[] = [];
-      for (const operation of await operations.ofTrigger(trigger.id)) {
+    // Fires are taken a batch at a time, every batch due before any of their runs starts.
+    const runs: { operation: ScheduledOperationRecord; log: NewLog; logId: string }[] = [];
+    for (;;) {
+      if (this.stopped) break;
+      const { taken, full } = await this.takeBatch(now, runs);
+      if (!full || taken === 0) break;
+    }
+    for (const { operation, log, logId } of runs) {
+      const run = this.queue
+        .add(() => this.run(operation, log, logId))
+        .finally(() => this.running.delete(operation.id));
+      this.running.set(operation.id, run);
+      this.options.inBackground(run);
+    }
+  }
+
+  /** The parsed trigger, from the cache while its properties are unchanged. */
+  private timeTrigger(trigger: TriggerRecord, now: Date): TimeTrigger {
+    const key = JSON.stringify(trigger.properties);
+    const cached = this.parsed.get(trigger.id);
+    if (cached !== undefined && cached.key === key) return cached.trigger;
+    const parsed = parseTimeTrigger(trigger.properties, this.options.timeTriggers, now, false);
+    if (this.parsed.size >= PARSED_TRIGGERS) this.parsed.delete(this.parsed.keys().next().value!);
+    this.parsed.set(trigger.id, { key, trigger: parsed });
+    return parsed;
+  }
+
+  /**
+   * Takes one batch of due fires: each operation's log (a run, a skip, a drop) written with the
+   * compare-and-swap of its fire, in one transaction. The runs are added to `runs`.
+   */
+  private async takeBatch(
+    now: Date,
+    runs: { operation: ScheduledOperationRecord; log: NewLog; logId: string }[],
+  ): Promise<{ taken: number; full: boolean }> {
+    const { logs, triggers, operations } = this.options;
+    const due = await triggers.due(now, FIRES_A_POLL);
+    if (due.length === 0) return { taken: 0, full: false };
+    const ofTrigger = await operations.ofTriggers(due.map((d) => d.trigger.id));
+    const busy = await logs.runningOf([...ofTrigger.values()].flat().map((o) => o.id));
+    // When the fire is taken: its logs' start, and (less when it was due) its lag.
+    const at = this.now();
+    const fires: {
+      triggerId: string;
+      executionTime: string;
+      next: Date | undefined;
+      logs: { operation: ScheduledOperationRecord; log: NewLog; runs: boolean }[];
+    }[] = [];
+    for (const { trigger, executionTime } of due) {
+      let time: TimeTrigger;
+      try {
+        time = this.timeTrigger(trigger, now);
+      } catch (error) {
+        // Stored triggers were checked when made; one that no longer parses is left as it is.
+        this.options.logger.error('a trigger cannot be parsed', {
+          trigger: trigger.id,
+          error: messageOf(error),
+        });
+        continue;
+      }
+      const dueAt = new Date(executionTime);
+      const windowEnd = new Date(dueAt.getTime() + time.windowSeconds * 1000);
+      const fire: (typeof fires)[number]['logs'] = [];
+      for (const operation of ofTrigger.get(trigger.id) ?? []) {
         const log: NewLog = {
           project_id: operation.project_id,
           scheduled_operation_id: operation.id,
@@ -138,8 +238,8 @@ export class OperationEngine {
           provider_id: operation.operation_definition['provider_id'] ?? null,
           restore_id: null,
           checkpoint_id: null,
-          expect_start_time: due.toISOString(),
-          started_at: now.toISOString(),
+          expect_start_time: dueAt.toISOString(),
+          started_at: at.toISOString(),
           operation_type: operation.operation_type,
           status: 'in_progress',
           ended_at: null,
@@ -147,8 +247,8 @@ export class OperationEngine {
           extra_info: null,
           instance: this.instance,
         };
-        const ended = { ended_at: now.toISOString(), instance: null };
-        if (now.getTime() > windowEnd.getTime())
+        const ended = { ended_at: at.toISOString(), instance: null };
+        if (at.getTime() > windowEnd.getTime())
           fire.push({
             operation,
             runs: false,
@@ -156,12 +256,12 @@ export class OperationEngine {
               ...log,
               ...ended,
               status: 'dropped_out_of_window',
-              error_info: `skipped: the fire due at ${due.toISOString()} was taken at ${now.toISOString()}, after its window (${time.windowSeconds} s) ended; no server was running the engine then`,
+              error_info: `skipped: the fire due at ${dueAt.toISOString()} was taken at ${at.toISOString()}, after its window (${time.windowSeconds} s) ended; no server was running the engine then`,
             },
           });
         // One run of an operation at a time, across engines: a run still `in_progress` (its
         // engine alive, or it would have been failed above) makes this fire a skip.
-        else if (this.running.has(operation.id) || (await logs.isRunning(operation.id)))
+        else if (this.running.has(operation.id) || busy.has(operation.id))
           fire.push({
             operation,
             runs: false,
@@ -174,24 +274,21 @@ export class OperationEngine {
           });
         else fire.push({ operation, runs: true, log });
       }
-      // Taken by this engine only if no other took it first; the logs are written with it.
-      const ids = await triggers.takeFire(
-        trigger.id,
-        executionTime,
-        time.next(now),
-        fire.map((f) => f.log),
-      );
-      if (ids === undefined) continue;
-      fire.forEach(({ operation, log, runs }, i) => {
-        if (!runs) {
-          this.inBackground(this.pruneLogs(operation.id));
-          return;
-        }
-        const run = this.run(operation, log, ids[i]!).finally(() => this.running.delete(operation.id));
-        this.running.set(operation.id, run);
-        this.options.inBackground(run);
-      });
+      fires.push({ triggerId: trigger.id, executionTime, next: time.next(now), logs: fire });
     }
+    // Taken by this engine only where no other took them first; the logs are written with them.
+    const taken = await triggers.takeFires(fires.map((f) => ({ ...f, logs: f.logs.map((l) => l.log) })));
+    let count = 0;
+    fires.forEach((fire, i) => {
+      const ids = taken[i];
+      if (ids === undefined) return;
+      count++;
+      fire.logs.forEach(({ operation, log, runs: starts }, j) => {
+        if (starts) runs.push({ operation, log, logId: ids[j]! });
+        else this.inBackground(this.pruneLogs(operation.id));
+      });
+    });
+    return { taken: count, full: due.length === FIRES_A_POLL };
   }
 
   /** Keeps the newest `retainedLogs` fires' logs of an operation (see {@link OperationLogStore.prune}). */
