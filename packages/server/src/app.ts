@@ -268,7 +268,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     planRoutes(app, options.providers, plans, quotas, quotaLock, logger);
     if (options.operations === false) {
       // Only the database's objects; no operation routes, no engine, no recovery.
-      const triggers = new TriggerStore(options.database.db);
+      const triggers = new TriggerStore(options.database.db, options.database.dialect);
       const scheduledOperations = new ScheduledOperationStore(options.database.db);
       triggerRoutes(app, triggers, options.timeTriggers ?? KARBOR_TIME_TRIGGER_OPTIONS, (id) =>
         scheduledOperations.usesTrigger(id),
@@ -345,7 +345,7 @@ async function operationRoutes(
     logger,
   );
   serviceRoutes(app, services);
-  const triggers = new TriggerStore(database.db);
+  const triggers = new TriggerStore(database.db, database.dialect);
   const scheduledOperations = new ScheduledOperationStore(database.db);
   const operationLogs = new OperationLogStore(database.db);
   const timeTriggers = options.timeTriggers ?? KARBOR_TIME_TRIGGER_OPTIONS;

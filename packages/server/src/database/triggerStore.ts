@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterMarker, contains, type SortOrder, withTieBreakers } from './keyset.js';
 import type { Database, OperationLogsTable, TriggersTable } from './schema.js';
 
@@ -27,7 +27,11 @@ const recordOf = (row: TriggersTable): TriggerRecord => ({
 
 /** Triggers and their next fires in the database (Karbor's `triggers` and `trigger_executions`). */
 export class TriggerStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** MySQL/MariaDB locks the fires it takes (`FOR UPDATE`); SQLite has one writer at a time. */
+    private readonly dialect: 'sqlite' | 'mysql' = 'sqlite',
+  ) {}
 
   /** Creates a trigger with its first fire, in one transaction. */
   async create(
@@ -169,30 +173,60 @@ export class TriggerStore {
   ): Promise<(string[] | undefined)[]> {
     if (fires.length === 0) return [];
     return this.db.transaction().execute(async (tx) => {
+      // Which fires are still as read: those are this call's. MySQL locks them until the commit;
+      // SQLite's write below fails (SQLITE_BUSY, the batch taken again at the next poll) if
+      // another connection wrote since this read, so no fire is taken twice.
+      let current = tx
+        .selectFrom('trigger_executions')
+        .select(['trigger_id', 'execution_time'])
+        .where(
+          'trigger_id',
+          'in',
+          fires.map((f) => f.triggerId),
+        );
+      if (this.dialect === 'mysql') current = current.forUpdate();
+      const now = new Map((await current.execute()).map((r) => [r.trigger_id, r.execution_time]));
+      const mine = fires.map((f) => now.get(f.triggerId) === f.executionTime);
+      const moved = fires.filter((f, i) => mine[i] && f.next !== undefined);
+      const ended = fires.filter((f, i) => mine[i] && f.next === undefined);
+      if (moved.length > 0) {
+        const result = await tx
+          .updateTable('trigger_executions')
+          .set({
+            execution_time: sql<string>`case trigger_id ${sql.join(
+              moved.map((f) => sql`when ${f.triggerId} then ${f.next!.toISOString()}`),
+              sql` `,
+            )} end`,
+          })
+          .where(
+            'trigger_id',
+            'in',
+            moved.map((f) => f.triggerId),
+          )
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== moved.length)
+          throw new Error(`fires changed while taken: ${result.numUpdatedRows} of ${moved.length} moved on`);
+      }
+      if (ended.length > 0)
+        await tx
+          .deleteFrom('trigger_executions')
+          .where(
+            'trigger_id',
+            'in',
+            ended.map((f) => f.triggerId),
+          )
+          .execute();
       const taken: (string[] | undefined)[] = [];
       const rows: OperationLogsTable[] = [];
-      for (const fire of fires) {
-        const result =
-          fire.next === undefined
-            ? await tx
-                .deleteFrom('trigger_executions')
-                .where('trigger_id', '=', fire.triggerId)
-                .where('execution_time', '=', fire.executionTime)
-                .executeTakeFirst()
-            : await tx
-                .updateTable('trigger_executions')
-                .set({ execution_time: fire.next.toISOString() })
-                .where('trigger_id', '=', fire.triggerId)
-                .where('execution_time', '=', fire.executionTime)
-                .executeTakeFirst();
-        if (Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows) !== 1) {
+      fires.forEach((fire, i) => {
+        if (!mine[i]) {
           taken.push(undefined);
-          continue;
+          return;
         }
         const logs = fire.logs.map((log) => ({ ...log, id: randomUUID() }));
         rows.push(...logs);
         taken.push(logs.map((l) => l.id));
-      }
+      });
       for (let i = 0; i < rows.length; i += 200)
         await tx
           .insertInto('operation_logs')

@@ -46,6 +46,12 @@ type NewLog = Omit<OperationLogsTable, 'id'>;
 /** Fires taken in one transaction at most (a poll takes batches until none is due). */
 const FIRES_A_POLL = 500;
 
+/** How long before a fire the engine makes its triggers ready (see `prepare`). */
+const PREPARE_MS = 3_000;
+
+/** Fires made ready ahead at most (more are parsed when taken). */
+const PREPARED_FIRES = 50_000;
+
 /** Parsed triggers kept (by id), so a poll does not parse again triggers it has seen. */
 const PARSED_TRIGGERS = 50_000;
 
@@ -105,18 +111,57 @@ export class OperationEngine {
 
   private wake: (() => void) | undefined;
 
-  /** Sets the next poll: the poll interval, or sooner at the next fire due (real clock only). */
+  /** The fire time {@link prepare} last made ready (ms since the epoch). */
+  private preparedFor: number | undefined;
+
+  /**
+   * Sets the next poll: the poll interval, or (real clock only) sooner at the next fire due,
+   * with a wake-up {@link PREPARE_MS} before it to make its triggers ready.
+   */
   private async schedule(): Promise<void> {
     if (this.stopped || this.wake === undefined) return;
     let delay = this.pollMs;
+    let then = this.wake;
     if (this.realClock) {
       const next = await this.options.triggers.earliestFire().catch(() => undefined);
-      if (next !== undefined) delay = Math.max(0, Math.min(delay, next.getTime() - Date.now()));
+      if (next !== undefined) {
+        const until = next.getTime() - Date.now();
+        if (until - PREPARE_MS < this.pollMs && this.preparedFor !== next.getTime() && until > PREPARE_MS) {
+          delay = until - PREPARE_MS;
+          then = () => {
+            this.timer = undefined;
+            void this.prepare(next).finally(() => this.schedule());
+          };
+        } else if (until < this.pollMs) delay = Math.max(0, until);
+      }
     }
     if (this.stopped) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(this.wake, delay);
+    this.timer = setTimeout(then, delay);
     this.timer.unref();
+  }
+
+  /**
+   * Makes the triggers of the fires due at `at` ready before they are due: each parsed and its
+   * next fires worked out, off the moment they are taken (the recurrence libraries' cost is then
+   * not part of any fire's lag). Yields between batches, so requests are answered meanwhile.
+   */
+  private async prepare(at: Date): Promise<void> {
+    this.preparedFor = at.getTime();
+    try {
+      const due = await this.options.triggers.due(at, PREPARED_FIRES);
+      for (let i = 0; i < due.length; i++) {
+        const { trigger, executionTime } = due[i]!;
+        try {
+          this.timeTrigger(trigger, new Date()).next(new Date(executionTime));
+        } catch {
+          // Taken (and logged) as it is when due.
+        }
+        if (i % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (error) {
+      this.options.logger.warn('operation engine could not prepare fires', { error: messageOf(error) });
+    }
   }
 
   /**

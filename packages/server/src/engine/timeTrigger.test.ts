@@ -140,6 +140,30 @@ describe('time triggers (fake clock)', () => {
     );
   });
 
+  it('answers next fires from the fires it keeps exactly as worked out afresh, backwards and forwards, to end_time', () => {
+    const properties = {
+      format: 'crontab',
+      pattern: '*/7 * * * *',
+      start_time: '2026-12-04 12:00:00',
+      end_time: '2026-12-05 06:00:00',
+      timezone: 'Europe/Paris',
+    };
+    const now = utc('2026-12-04T11:00:00');
+    const kept = parseTimeTrigger(properties, DEVSTACK, now);
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    // Times from before start_time to after end_time, in no order.
+    for (let i = 0; i < 300; i++) {
+      const at = new Date(now.getTime() + random() * 20 * 3600_000);
+      const fresh = parseTimeTrigger(properties, DEVSTACK, now, false).next(at);
+      expect(kept.next(at)?.toISOString(), at.toISOString()).toBe(fresh?.toISOString());
+    }
+    expect(kept.next(utc('2026-12-05T06:00:00'))).toBeUndefined();
+  });
+
   it("refuses what Karbor refuses, with Karbor's messages", () => {
     expect(refusal({ format: 'crontab', pattern: '* * * * *', window: 19 })).toBe(
       '400 Invalid input received: The trigger windows 19 must be between 20 and 30',
