@@ -266,25 +266,29 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     const quotas = new QuotaStore(options.database.db, options.quotas ?? { ...DEFAULT_QUOTAS });
     const quotaLock = new KeyedLock();
     planRoutes(app, options.providers, plans, quotas, quotaLock, logger);
-    if (options.operations === false) {
+    if (options.operations === false)
       // Only the database's objects; no operation routes, no engine, no recovery.
-      const triggers = new TriggerStore(options.database.db, options.database.dialect);
-      const scheduledOperations = new ScheduledOperationStore(options.database.db);
-      triggerRoutes(app, triggers, options.timeTriggers ?? KARBOR_TIME_TRIGGER_OPTIONS, (id) =>
-        scheduledOperations.usesTrigger(id),
-      );
-      scheduledOperationRoutes(
-        app,
-        scheduledOperations,
-        triggers,
-        plans,
-        options.providers,
-        new OperationLogStore(options.database.db),
-      );
-    } else await operationRoutes(app, options, options.database, plans, quotas, quotaLock, logger);
+      scheduleRoutes(app, options, options.database, plans);
+    else await operationRoutes(app, options, options.database, plans, quotas, quotaLock, logger);
   }
   await app.ready();
   return app;
+}
+
+/** Triggers, scheduled operations and operation logs: their stores and routes. */
+function scheduleRoutes(
+  app: FastifyInstance,
+  options: ApiServerOptions,
+  database: OpenDatabase,
+  plans: PlanStore,
+) {
+  const triggers = new TriggerStore(database.db, database.dialect);
+  const scheduledOperations = new ScheduledOperationStore(database.db);
+  const operationLogs = new OperationLogStore(database.db);
+  const timeTriggers = options.timeTriggers ?? KARBOR_TIME_TRIGGER_OPTIONS;
+  triggerRoutes(app, triggers, timeTriggers, (id) => scheduledOperations.usesTrigger(id));
+  scheduledOperationRoutes(app, scheduledOperations, triggers, plans, options.providers, operationLogs);
+  return { triggers, scheduledOperations, operationLogs, timeTriggers };
 }
 
 /** The routes of a server that runs operations, the engine, and the recovery of an earlier server's. */
@@ -345,12 +349,12 @@ async function operationRoutes(
     logger,
   );
   serviceRoutes(app, services);
-  const triggers = new TriggerStore(database.db, database.dialect);
-  const scheduledOperations = new ScheduledOperationStore(database.db);
-  const operationLogs = new OperationLogStore(database.db);
-  const timeTriggers = options.timeTriggers ?? KARBOR_TIME_TRIGGER_OPTIONS;
-  triggerRoutes(app, triggers, timeTriggers, (id) => scheduledOperations.usesTrigger(id));
-  scheduledOperationRoutes(app, scheduledOperations, triggers, plans, options.providers, operationLogs);
+  const { triggers, scheduledOperations, operationLogs, timeTriggers } = scheduleRoutes(
+    app,
+    options,
+    database,
+    plans,
+  );
   if (options.engine?.run !== false) {
     engine = new OperationEngine({
       triggers,

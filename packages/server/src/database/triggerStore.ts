@@ -236,16 +236,6 @@ export class TriggerStore {
     });
   }
 
-  /** {@link takeFires} of one fire. */
-  async takeFire(
-    triggerId: string,
-    executionTime: string,
-    next: Date | undefined,
-    logs: readonly Omit<OperationLogsTable, 'id'>[] = [],
-  ): Promise<string[] | undefined> {
-    return (await this.takeFires([{ triggerId, executionTime, next, logs }]))[0];
-  }
-
   /** The earliest next fire of any trigger (`undefined`: none). */
   async earliestFire(): Promise<Date | undefined> {
     const row = await this.db

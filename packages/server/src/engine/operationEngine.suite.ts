@@ -252,18 +252,18 @@ export function operationEngineTests(label: string, open: (scratch: string) => P
         instance: null,
       };
       const due = '2030-02-01T00:00:00.000Z';
+      const take = async (logs: (typeof log)[]) =>
+        (
+          await triggers.takeFires([
+            { triggerId: trigger.id, executionTime: due, next: new Date('2030-02-01T00:01:00Z'), logs },
+          ])
+        )[0];
       // The crash stand-in: the insert of the logs fails after the compare-and-swap.
-      await expect(
-        triggers.takeFire(trigger.id, due, new Date('2030-02-01T00:01:00Z'), [
-          { ...log, status: null as unknown as string },
-        ]),
-      ).rejects.toThrow();
+      await expect(take([{ ...log, status: null as unknown as string }])).rejects.toThrow();
       expect((await triggers.nextFire(trigger.id))?.toISOString()).toBe(due);
-      const ids = await triggers.takeFire(trigger.id, due, new Date('2030-02-01T00:01:00Z'), [log]);
+      const ids = await take([log]);
       expect(ids).toHaveLength(1);
-      expect(
-        await triggers.takeFire(trigger.id, due, new Date('2030-02-01T00:01:00Z'), [log]),
-      ).toBeUndefined();
+      expect(await take([log])).toBeUndefined();
       expect((await triggers.nextFire(trigger.id))?.toISOString()).toBe('2030-02-01T00:01:00.000Z');
       await database.db.deleteFrom('operation_logs').where('id', '=', ids![0]!).execute();
       await triggers.delete(trigger.id);

@@ -330,23 +330,22 @@ export class OperationEngine {
       count++;
       fire.logs.forEach(({ operation, log, runs: starts }, j) => {
         if (starts) runs.push({ operation, log, logId: ids[j]! });
-        else this.inBackground(this.pruneLogs(operation.id));
+        else this.options.inBackground(this.pruneLogs(operation.id));
       });
     });
     return { taken: count, full: due.length === FIRES_A_POLL };
   }
 
-  /** Keeps the newest `retainedLogs` fires' logs of an operation (see {@link OperationLogStore.prune}). */
+  /**
+   * Keeps the newest `retainedLogs` fires' logs of an operation (see
+   * {@link OperationLogStore.prune}); a failure is only warned of (the next fire prunes again).
+   */
   private async pruneLogs(operationId: string): Promise<void> {
-    await this.options.logs.prune(operationId, this.retainedLogs);
-  }
-
-  private inBackground(work: Promise<unknown>): void {
-    this.options.inBackground(
-      work.catch((error: unknown) =>
+    await this.options.logs
+      .prune(operationId, this.retainedLogs)
+      .catch((error: unknown) =>
         this.options.logger.warn('operation logs not pruned', { error: messageOf(error) }),
-      ),
-    );
+      );
   }
 
   /** Runs one fire of a scheduled operation, its log (written with the fire) `in_progress` until it ends. */
@@ -359,9 +358,7 @@ export class OperationEngine {
         error_info: error ?? null,
         extra_info: extra === undefined ? null : JSON.stringify(extra),
       });
-      await this.pruneLogs(operation.id).catch((e: unknown) =>
-        logger.warn('operation logs not pruned', { error: messageOf(e) }),
-      );
+      await this.pruneLogs(operation.id);
     };
     try {
       const planId = operation.operation_definition['plan_id']!;

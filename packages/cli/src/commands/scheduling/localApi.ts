@@ -94,31 +94,28 @@ export async function idOf(
   return matches[0]!.id;
 }
 
+/** A value in a text column: `-` for none, objects as JSON. */
+const cellOf = (value: unknown): string =>
+  value === null || value === undefined
+    ? '-'
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : String(value);
+
 /** Prints one object: JSON with --json, else `key  value` lines (objects as JSON). */
 export function printObject(context: CommandContext, object: Record<string, unknown>): void {
   if (context.json) {
     printJson(context.io, object);
     return;
   }
-  context.io.stdout(
-    table(
-      Object.entries(object).map(([key, value]) => [
-        key,
-        value === null || value === undefined
-          ? '-'
-          : typeof value === 'object'
-            ? JSON.stringify(value)
-            : String(value),
-      ]),
-    ),
-  );
+  context.io.stdout(table(Object.entries(object).map(([key, value]) => [key, cellOf(value)])));
 }
 
 /** Prints a list: JSON with --json, else a table of `columns` (`none` when empty). */
 export function printList(
   context: CommandContext,
   items: readonly Record<string, unknown>[],
-  columns: readonly [header: string, cell: (item: Record<string, unknown>) => unknown][],
+  columns: Columns,
   none: string,
 ): void {
   if (context.json) {
@@ -129,14 +126,8 @@ export function printList(
     context.io.stdout(`${none}\n`);
     return;
   }
-  const cell = (value: unknown) =>
-    value === null || value === undefined
-      ? '-'
-      : typeof value === 'object'
-        ? JSON.stringify(value)
-        : String(value);
   context.io.stdout(
-    table([columns.map(([h]) => h), ...items.map((item) => columns.map(([, f]) => cell(f(item))))]),
+    table([columns.map(([h]) => h), ...items.map((item) => columns.map(([, f]) => cellOf(f(item))))]),
   );
 }
 
